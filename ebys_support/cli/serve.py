@@ -1,0 +1,52 @@
+"""``ebys-support serve``: the HTTP service with a production WSGI server (waitress)."""
+
+from __future__ import annotations
+
+import click
+
+from ebys_support import __version__
+from ebys_support.cli._context import CliContext, pass_obj
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default from config: 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="TCP port (default 8080).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker threads.")
+@pass_obj
+def serve(obj: CliContext, host: str | None, port: int | None, workers: int | None) -> None:
+    """Start the HTTP service (creates the instance folder and database on first start)."""
+    import waitress
+
+    from ebys_support import apikeys
+    from ebys_support.instance import ensure_instance
+    from service import create_app
+
+    ensure_instance(obj.instance)
+    cfg = obj.config()
+    with obj.session() as session:
+        first_key = apikeys.ensure_admin(session)
+    if first_key:
+        click.echo(obj.t("ui.apikey.first_start"))
+        click.echo(first_key)
+    app = create_app(instance=obj.instance)
+    host = host or cfg.service.host
+    port = port or cfg.service.port
+    engine = obj.engine()
+    click.echo(
+        obj.t(
+            "ui.serve.listening",
+            version=__version__,
+            host=host,
+            port=port,
+            database=engine.url.render_as_string(),
+        )
+    )
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=workers or cfg.service.workers,
+        max_request_body_size=cfg.service.max_request_bytes + 1024 * 1024,
+        ident="ebys-support",
+        _quiet=True,
+    )
