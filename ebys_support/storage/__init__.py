@@ -124,7 +124,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     except SQLAlchemyError as exc:
         raise ServiceUnavailable(
             "storage.migration_failed",
-            details={"reason": type(exc).__name__ + ": " + str(exc.orig or exc)[:200]},
+            details={"reason": type(exc).__name__ + ": " + str(getattr(exc, "orig", None) or exc)[:200]},
         ) from exc
 
 
