@@ -1,0 +1,416 @@
+"""``ebys-support sign``: CAdES, PAdES and XAdES signatures with a smart card, a token or a PKCS#12 file.
+
+``sign FILE...`` signs files; ``sign countersign``, ``sign add-parallel`` and ``sign upgrade`` work on an
+existing CAdES signature. The PIN (or the PKCS#12 password) comes from a prompt, ``--pin-stdin`` (one
+line of standard input) or ``EBYS_PIN`` — never from an option.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ebys_support.cli._context import CliContext, pass_obj
+from ebys_support.cli._secrets import read_pin
+from ebys_support.errors import EbysError, InputError, UsageError
+from ebys_support.signing import cades, pades
+from ebys_support.signing._io import write_atomic
+from ebys_support.signing.batch import FORMATS, BatchOptions, FileSigner, same_file
+from ebys_support.signing.errors import OutputIsInput
+from ebys_support.signing.profiles import PROFILE_NAMES, Profile, load_profiles
+from ebys_support.signing.signers import PKCS12Signer, Signer, TokenSigner
+
+__all__ = ["sign"]
+
+
+class _ProfileChoice(click.Choice):  # type: ignore[type-arg]
+    """P1–P4, any case, shown in upper case."""
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(PROFILE_NAMES) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(str(value).upper(), param, ctx)
+
+
+_PROFILE = _ProfileChoice(PROFILE_NAMES)
+
+
+class _SignGroup(click.Group):
+    """A group whose first argument may be a file: ``sign a.pdf b.pdf`` runs the hidden ``files`` command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["files", *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "FILE... [OPTIONS] | COMMAND [ARGS]...")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # ``sign --help`` shows the options of ``sign FILE...`` (the hidden ``files`` command), then the
+        # subcommands.
+        files = self.commands["files"]
+        files.format_options(click.Context(files, info_name=ctx.info_name, parent=ctx.parent), formatter)
+        self.format_commands(ctx, formatter)
+
+
+def _signer_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--token", "token_label", metavar="LABEL", help="Token (card) label."),
+        click.option("--token-serial", metavar="SERIAL", help="Token serial number (instead of the label)."),
+        click.option(
+            "--module", metavar="PATH", help="PKCS#11 module (default: signing.module or a known one)."
+        ),
+        click.option("--key-id", metavar="HEX", help="CKA_ID of the key and certificate on the token."),
+        click.option("--cert-label", metavar="LABEL", help="Label of the certificate on the token."),
+        click.option(
+            "--pkcs12",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Sign with a PKCS#12 file (e-seal) instead of a token.",
+        ),
+        click.option("--pss", is_flag=True, help="RSA-PSS instead of PKCS#1 v1.5."),
+        click.option(
+            "--pin-stdin", is_flag=True, help="Read the PIN (or PKCS#12 password) from one stdin line."
+        ),
+        click.option("--tsa", metavar="URL", help="Time-stamp authority (default: signing.tsa_url)."),
+        click.option(
+            "--trust",
+            "trust_paths",
+            multiple=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="Extra CA certificates (file or folder) to complete chains.",
+        ),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def _profiles(obj: CliContext) -> Any:
+    cfg = obj.config().signing
+    kwargs: dict[str, Any] = {}
+    if cfg.policy_hash:
+        try:
+            kwargs["policy_hash"] = bytes.fromhex(cfg.policy_hash)
+        except ValueError:
+            from ebys_support.errors import ConfigurationError
+
+            raise ConfigurationError(
+                "config.invalid_value",
+                details={"key": "signing.policy_hash", "reason": "not hex", "source": ""},
+            ) from None
+    if cfg.policy_uri_template:
+        kwargs["policy_uri_template"] = cfg.policy_uri_template
+    if cfg.timestamp_max_delay:
+        from datetime import timedelta
+
+        kwargs["timestamp_max_delay"] = timedelta(seconds=cfg.timestamp_max_delay)
+    if cfg.grace_period_hours:
+        from datetime import timedelta
+
+        kwargs["grace_period"] = timedelta(hours=cfg.grace_period_hours)
+    return load_profiles(**kwargs)
+
+
+def _profile(obj: CliContext, name: str) -> Profile:
+    return _profiles(obj)[name.upper()]  # type: ignore[no-any-return]
+
+
+def _trust(obj: CliContext, paths: tuple[Path, ...]) -> tuple[Any, ...]:
+    from ebys_support.trust import load_certificates
+
+    certs: list[Any] = []
+    for p in (*(Path(x) for x in obj.config().signing.trust), *paths):
+        certs.extend(load_certificates(obj.config().resolve(str(p))))
+    return tuple(certs)
+
+
+def _default_module(obj: CliContext) -> str:
+    cfg = obj.config().signing
+    if cfg.module:
+        return str(obj.config().resolve(cfg.module))
+    from ebys_support.tokens.modules import candidate_paths
+
+    for _known, path in candidate_paths():
+        if os.path.isfile(path):
+            return path
+    raise UsageError("signing.module_required")
+
+
+@contextmanager
+def _open_signer(obj: CliContext, kw: dict[str, Any]) -> Iterator[Signer]:
+    if kw.get("key_id") and kw.get("cert_label"):
+        raise UsageError("signing.key_or_label")
+    what = "ui.sign.pkcs12_password" if kw.get("pkcs12") else "ui.pin"
+    pin = read_pin(obj, pin_stdin=kw["pin_stdin"], required=True, what_key=what)
+    signer: Signer
+    if kw.get("pkcs12"):
+        signer = PKCS12Signer(kw["pkcs12"], pin, pss=kw["pss"])
+    else:
+        module = kw.get("module") or _default_module(obj)
+        signer = TokenSigner(
+            module,
+            token_label=kw.get("token_label"),
+            token_serial=kw.get("token_serial"),
+            key_id=kw.get("key_id"),
+            cert_label=kw.get("cert_label"),
+            pin=pin,
+            pss=kw["pss"],
+        )
+    del pin
+    try:
+        yield signer
+    finally:
+        signer.close()
+
+
+def _tsa(obj: CliContext, url: str | None) -> str | None:
+    return url or obj.config().signing.tsa_url or None
+
+
+def _out_for(obj: CliContext, source: Path, out_dir: Path) -> Path:
+    out = out_dir / source.name
+    if same_file(source, out):
+        raise OutputIsInput(details={"path": str(out)})
+    return out
+
+
+@click.group(cls=_SignGroup, invoke_without_command=False)
+def sign() -> None:
+    """Sign files (CAdES, PAdES, XAdES), or countersign, add a parallel signature, upgrade to ES-XL."""
+
+
+@sign.command("files", hidden=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="cades", show_default=True)
+@click.option("--profile", type=_PROFILE, default="P1", show_default=True)
+@click.option("--detached", is_flag=True, help="CAdES .p7s / XAdES detached instead of attached/enveloping.")
+@click.option("--enveloped", is_flag=True, help="XAdES: put the signature inside the XML document.")
+@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]), help="PAdES level.")
+@click.option(
+    "--visible-page", type=int, help="PAdES: show a signature block on this page (1-based, -1 last)."
+)
+@click.option("--visible-box", metavar="X1,Y1,X2,Y2", help="PAdES: the block's rectangle in points.")
+@click.option(
+    "--name", "visible_name", help="PAdES: name shown in the block (default: from the certificate)."
+)
+@click.option("--title", "visible_title", help="PAdES: title shown in the block.")
+@click.option(
+    "--font",
+    type=click.Path(exists=True, dir_okay=False),
+    help="PAdES: OpenType/TrueType font for the block (default: a system font with Turkish letters).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Output folder (created if missing; default: the current folder).",
+)
+@_signer_options
+@pass_obj
+def files_cmd(
+    obj: CliContext,
+    files: tuple[Path, ...],
+    fmt: str,
+    profile: str,
+    detached: bool,
+    enveloped: bool,
+    level: str | None,
+    visible_page: int | None,
+    visible_box: str | None,
+    visible_name: str | None,
+    visible_title: str | None,
+    font: str | None,
+    out_dir: Path,
+    **kw: Any,
+) -> None:
+    """Sign FILE... into --out."""
+    visible = None
+    if visible_page is not None or visible_box or visible_name or visible_title or font:
+        if fmt != "pades":
+            raise UsageError(
+                "ebys.usage", details={"reason": "--visible-* / --name / --title / --font are for PAdES"}
+            )
+        box = (50, 50, 300, 120)
+        if visible_box:
+            try:
+                x1, y1, x2, y2 = (int(v) for v in visible_box.split(","))
+            except ValueError:
+                raise UsageError("ebys.usage", details={"reason": "--visible-box X1,Y1,X2,Y2"}) from None
+            box = (x1, y1, x2, y2)
+        visible = pades.VisibleSignature(
+            page=visible_page or 1, box=box, name=visible_name, title=visible_title, font=font
+        )
+    options = BatchOptions(
+        fmt=fmt,
+        profile=_profile(obj, profile),
+        detached=detached,
+        enveloped=enveloped,
+        level=level,
+        visible=visible,
+        trust=_trust(obj, kw.pop("trust_paths")),
+    )
+    tsa = _tsa(obj, kw.pop("tsa"))
+    # Refuse bad outputs before asking for the PIN.
+    seen: dict[Path, Path] = {}
+    for f in files:
+        target = FileSigner.target_for(f, options, out_dir, files).resolve()
+        if target in seen:
+            raise UsageError(
+                "signing.duplicate_output",
+                details={"path": str(target), "first": str(seen[target]), "second": str(f)},
+            )
+        seen[target] = f
+    signed: list[dict[str, str]] = []
+    failed: list[dict[str, Any]] = []
+    first_error: EbysError | None = None
+    with _open_signer(obj, kw) as signer:
+        batch = FileSigner(signer, options, out_dir, tsa=tsa, inputs=files)
+        for f in obj.progress(files, total=len(files), desc=obj.t("ui.sign.progress")):
+            try:
+                out = batch.sign(f)
+            except EbysError as exc:
+                if exc.code.startswith("token."):
+                    raise
+                first_error = first_error or exc
+                failed.append({"input": str(f), "error": exc.to_dict(obj.lang)})
+                if not obj.json:
+                    click.echo(f"{f}: {exc.localized(obj.lang)}", err=True)
+                continue
+            signed.append({"input": str(f), "output": str(out)})
+    summary = obj.t(
+        "ui.sign.summary",
+        signed=len(signed),
+        failed=len(failed),
+        format=fmt.upper(),
+        profile=options.profile.name if isinstance(options.profile, Profile) else str(options.profile),
+    )
+    prof = options.profile if isinstance(options.profile, Profile) else _profile(obj, profile)
+    policy: dict[str, str] | None = None
+    lines = [*(f"{s['input']} → {s['output']}" for s in signed)]
+    if prof.policy_oid and prof.policy_hash is not None:
+        # The Rehber asks that the signer be shown the policy: its OID, hash and address.
+        policy = {"oid": prof.policy_oid, "sha256": prof.policy_hash.hex(), "uri": prof.policy_uri or ""}
+        lines.append(obj.t("ui.sign.policy", **policy))
+    lines.append(summary)
+    obj.emit(
+        {"signed": signed, "failed": failed, "format": fmt, "profile": profile.upper(), "policy": policy},
+        lines,
+    )
+    if first_error is not None:
+        raise SystemExit(first_error.exit_code)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        if not path.exists():
+            raise InputError("input.not_found", details={"path": str(path)}) from None
+        raise InputError("input.unreadable", details={"path": str(path), "reason": exc.strerror}) from None
+
+
+def _written(obj: CliContext, source: Path, out: Path, key: str) -> None:
+    obj.emit({"input": str(source), "output": str(out)}, obj.t(key, input=str(source), output=str(out)))
+
+
+@sign.command("countersign")
+@click.argument("signature", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--profile", type=_PROFILE, default="P1", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Output folder (created if missing; default: the current folder).",
+)
+@_signer_options
+@pass_obj
+def countersign_cmd(obj: CliContext, signature: Path, profile: str, out_dir: Path, **kw: Any) -> None:
+    """Add a serial signature (countersignature) to the first signer of SIGNATURE."""
+    data = _read(signature)
+    out = _out_for(obj, signature, out_dir)
+    cades.load_signature(data)
+    trust = _trust(obj, kw.pop("trust_paths"))
+    tsa = _tsa(obj, kw.pop("tsa"))
+    with _open_signer(obj, kw) as signer:
+        result = cades.countersign(data, signer, _profile(obj, profile), tsa=tsa, trust=trust)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, result)
+    _written(obj, signature, out, "ui.sign.countersigned")
+
+
+@sign.command("add-parallel")
+@click.argument("signature", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--content",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The signed content (required for a detached .p7s).",
+)
+@click.option("--profile", type=_PROFILE, default="P1", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Output folder (created if missing; default: the current folder).",
+)
+@_signer_options
+@pass_obj
+def add_parallel_cmd(
+    obj: CliContext, signature: Path, content: Path | None, profile: str, out_dir: Path, **kw: Any
+) -> None:
+    """Add a parallel signature (another signer over the same content) to SIGNATURE."""
+    data = _read(signature)
+    body = _read(content) if content is not None else None
+    out = _out_for(obj, signature, out_dir)
+    cades.load_signature(data)
+    trust = _trust(obj, kw.pop("trust_paths"))
+    tsa = _tsa(obj, kw.pop("tsa"))
+    with _open_signer(obj, kw) as signer:
+        result = cades.add_parallel(data, signer, _profile(obj, profile), content=body, tsa=tsa, trust=trust)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, result)
+    _written(obj, signature, out, "ui.sign.parallel_added")
+
+
+@sign.command("upgrade")
+@click.argument("signature", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "target", default="P4", show_default=True, help="Target form: P4 (ES-XL).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Output folder (created if missing; default: the current folder).",
+)
+@click.option(
+    "--trust",
+    "trust_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra CA certificates (file or folder) to complete chains.",
+)
+@pass_obj
+def upgrade_cmd(
+    obj: CliContext, signature: Path, target: str, out_dir: Path, trust_paths: tuple[Path, ...]
+) -> None:
+    """Upgrade a P3 signature to ES-XL (a PDF: to B-LT) with fresh revocation data, after its grace period."""
+    data = _read(signature)
+    out = _out_for(obj, signature, out_dir)
+    trust = _trust(obj, trust_paths)
+    if data[:1024].find(b"%PDF-") >= 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pades.upgrade_pdf(data, target, output=out, trust=trust, profiles=_profiles(obj))
+    else:
+        result = cades.upgrade(data, target, trust=trust, profiles=_profiles(obj))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, result)
+    _written(obj, signature, out, "ui.sign.upgraded")
