@@ -37,6 +37,7 @@ def upgrade() -> None:
         "kamusm_certificates",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("issuer", sa.String(500), nullable=False),
+        sa.Column("issuer_key", sa.String(500), nullable=False),
         sa.Column("serial", sa.String(80), nullable=False),
         sa.Column("subject", sa.String(500), nullable=False),
         sa.Column("tckn", sa.String(11), nullable=True),
@@ -52,7 +53,7 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
-        sa.UniqueConstraint("issuer", "serial", name="uq_kamusm_certificates_issuer_serial"),
+        sa.UniqueConstraint("issuer_key", "serial", name="uq_kamusm_certificates_issuer_serial"),
     )
     op.create_index("ix_kamusm_certificates_not_after", "kamusm_certificates", ["not_after"])
     op.create_index("ix_kamusm_certificates_tckn", "kamusm_certificates", ["tckn"])
