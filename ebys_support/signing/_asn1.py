@@ -165,3 +165,8 @@ register_cms_attribute("1.2.840.113549.1.9.16.2.23", "certificate_values", Certi
 register_cms_attribute("1.2.840.113549.1.9.16.2.24", "revocation_values", RevocationValues)
 register_cms_attribute("1.2.840.113549.1.9.16.2.25", "cades_c_time_stamp", cms.ContentInfo)
 register_cms_attribute("1.2.840.113549.1.9.16.2.26", "time_stamped_certs_crls_refs", cms.ContentInfo)
+# asn1crypto builds an OID type's name → dotted map once, on first use; if anything used the type before
+# this module was imported, that cached map lacks the names above, so add them to it.
+if cms.CMSAttributeType._reverse_map is not None:
+    for _dotted in (f"1.2.840.113549.1.9.16.2.{n}" for n in range(21, 27)):
+        cms.CMSAttributeType._reverse_map[cms.CMSAttributeType._map[_dotted]] = _dotted
