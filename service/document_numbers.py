@@ -1,0 +1,120 @@
+"""``/v1/document-numbers``: check official document numbers (Sayı) against the configured SDP catalogue
+and, when ``detsis.registry`` is configured, the DETSİS registry snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+import detsis
+from ebys_support import code_results, detsis_support
+from ebys_support.errors import EbysError, ServiceUnavailable
+from service.auth import require_role
+from service.i18n import request_lang
+from service.sdp import ERROR_ITEM, MAX_ITEMS, RESULT_BASE, WARNING_ITEM, catalogue
+from service.state import get_state
+from service.validation import json_body
+
+bp = Blueprint("document_numbers", __name__)
+
+_NTEXT = {"type": ["string", "null"]}
+
+VALIDATE_IN: dict[str, Any] = {
+    "type": "object",
+    "required": ["numbers"],
+    "additionalProperties": False,
+    "properties": {
+        "numbers": {"type": "array", "maxItems": MAX_ITEMS, "items": {"type": "string", "maxLength": 1000}}
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "paths": {
+        "/v1/document-numbers/validate": {
+            "post": {
+                "summary": "Check up to 10,000 document numbers (Sayı) (role integration)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SayiValidateRequest"}}
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SayiValidateResponse"}
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "schemas": {
+        "SayiValidateRequest": VALIDATE_IN,
+        "SayiResult": {
+            "type": "object",
+            "required": [*RESULT_BASE, *code_results.SAYI_FIELDS],
+            "properties": {
+                **RESULT_BASE,
+                "error": ERROR_ITEM,
+                "warnings": {"type": "array", "items": WARNING_ITEM},
+                "era": {"enum": ["2020", "2015", "2011", "legacy", None]},
+                "electronic": {"type": ["boolean", "null"]},
+                "detsis": {"type": ["string", "null"], "pattern": "^[1-9][0-9]{7}$"},
+                "sdp": _NTEXT,
+                "special": _NTEXT,
+                "record": _NTEXT,
+                "unit_record": _NTEXT,
+                "general_record": _NTEXT,
+                "communication_code": _NTEXT,
+                "sdp_title": _NTEXT,
+                "unit_name": _NTEXT,
+            },
+        },
+        "SayiValidateResponse": {
+            "type": "object",
+            "required": ["catalogue", "results"],
+            "properties": {
+                "catalogue": {"$ref": "#/components/schemas/SdpCatalogueInfo"},
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/SayiResult"}},
+            },
+        },
+    },
+}
+
+
+def _registry() -> detsis.Registry | None:
+    """The configured DETSİS registry snapshot (shared with ``/v1/detsis``), or ``None`` when not set."""
+    state = get_state()
+    configured = state.config.detsis.registry
+    if not configured:
+        return None
+    path = state.config.resolve(configured)
+
+    def load() -> detsis.Registry:
+        try:
+            return detsis_support.load_registry(path)
+        except EbysError as exc:
+            raise ServiceUnavailable(
+                "detsis.registry_unavailable", details={"reason": exc.code, **exc.details}
+            ) from None
+
+    return state.cached("detsis.registry", load)
+
+
+@bp.post("/v1/document-numbers/validate")
+@require_role("integration")
+def validate() -> Response:
+    body = json_body(VALIDATE_IN)
+    cat = catalogue()
+    registry = _registry()
+    lang = request_lang()
+    results = [
+        code_results.sayi_result(n, sdp_catalogue=cat, detsis_registry=registry, lang=lang)
+        for n in body["numbers"]
+    ]
+    return jsonify({"catalogue": code_results.catalogue_dict(cat), "results": results})
