@@ -170,6 +170,9 @@ OPENAPI: dict[str, Any] = {
                 "manufacturer": _NULLABLE_STRING,
                 "library_description": _NULLABLE_STRING,
                 "library_version": _NULLABLE_STRING,
+                "cause": {
+                    "enum": ["architecture", "not_pkcs11", "dependency", "initialize", "unknown", None]
+                },
                 "slots": {"type": "array", "items": {"$ref": "#/components/schemas/TokenSlot"}},
                 "slots_error": _NULLABLE_STRING,
             },

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,17 @@ COMMANDS: dict[str, str] = {
     "serve": "ebys_support.cli.serve:serve",
     "apikey": "ebys_support.cli.apikey:apikey",
     "config": "ebys_support.cli.configcmd:config",
+    "people": "ebys_support.cli.people:people",
+    "certs": "ebys_support.cli.certs:certs",
+    "requests": "ebys_support.cli.requests:requests",
+    "audit": "ebys_support.cli.audit:audit",
+    "token": "ebys_support.cli.token:token",
+    "sign": "ebys_support.cli.sign:sign",
+    "detsis": "ebys_support.cli.detsis:detsis",
+    "verify": "ebys_support.cli.verify:verify",
+    "eyp": "ebys_support.cli.eyp:eyp",
+    "sdp": "ebys_support.cli.sdp:sdp",
+    "sayi": "ebys_support.cli.sayi:sayi",
 }
 
 _GLOBAL_VALUE_OPTIONS = ("--lang", "--instance")
@@ -148,6 +160,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``ebys-support ... | head``): stop quietly, as shell tools do.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
     except Exception as exc:
         if debug:
             raise

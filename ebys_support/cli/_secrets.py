@@ -31,6 +31,9 @@ def read_pin(
     """
     what = obj.t(what_key)
     if pin_stdin:
+        if sys.stdin.isatty():
+            # Typed at a terminal: read the line without echo, like a prompt.
+            return _prompt(obj, what, env)
         line = sys.stdin.readline()
         value = line.rstrip("\r\n")
         if not value:

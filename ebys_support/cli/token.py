@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,17 @@ def list_tokens(obj: CliContext, module: tuple[str, ...]) -> None:
     obj.emit(inv.as_dict(), lines)
 
 
+def _distinct(tokens: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """Each card once: a card seen through two modules (AKİS and OpenSC) is listed with the first."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for m, s, t in tokens:
+        if (t.label, t.serial) not in seen:
+            seen.add((t.label, t.serial))
+            out.append((m, s, t))
+    return out
+
+
 @token.command("certs")
 @click.option("--token", "label", metavar="LABEL", help="Only the card with this label.")
 @click.option("--module", "module", multiple=True, metavar="PATH", help="Only this PKCS#11 module.")
@@ -87,9 +99,10 @@ def list_tokens(obj: CliContext, module: tuple[str, ...]) -> None:
 def certs(obj: CliContext, label: str | None, module: tuple[str, ...]) -> None:
     """Certificates on the cards, with the key each one pairs with (never asks for a PIN)."""
     inv = inventory(_modules(obj, module))
-    found = [(m, s, t) for m, s, t in inv.tokens() if label is None or t.label == label]
+    cards = _distinct(inv.tokens())
+    found = [(m, s, t) for m, s, t in cards if label is None or t.label == label]
     if label is not None and not found:
-        available = ", ".join(t.label for _, _, t in inv.tokens() if t.label) or "-"
+        available = ", ".join(t.label for _, _, t in cards if t.label) or "-"
         raise TokenNotFound(details={"label": label, "available": available})
     data = [
         {
@@ -112,7 +125,7 @@ def certs(obj: CliContext, label: str | None, module: tuple[str, ...]) -> None:
                     label=t.label,
                     subject=info.common_name or info.subject,
                     tckn=info.tckn or "-",
-                    issuer=info.issuer,
+                    issuer=info.issuer_name,
                     serial=info.serial,
                     not_before=info.not_before.date().isoformat(),
                     not_after=info.not_after.date().isoformat(),
@@ -120,7 +133,8 @@ def certs(obj: CliContext, label: str | None, module: tuple[str, ...]) -> None:
                     qualified=obj.t(
                         "ui.token.certs.qualified" if info.qualified else "ui.token.certs.not_qualified"
                     ),
-                    paired=", ".join(c.paired_keys) or obj.t("ui.token.certs.no_key"),
+                    paired=", ".join(obj.t(f"ui.token.certs.key.{k}") for k in c.paired_keys)
+                    or obj.t("ui.token.certs.no_key"),
                 )
         if not count:
             yield obj.t("ui.token.certs.none")
@@ -186,8 +200,10 @@ def diagnose_cmd(
     if pin_stdin or ask_pin:
 
         def pin() -> str | None:
-            # Called by the doctor only when the card's flags allow a login.
-            return read_pin(obj, pin_stdin=pin_stdin, ask=ask_pin)
+            # Called by the doctor only when the card's flags allow a login. On a terminal,
+            # --pin-stdin reads the line without echo, so the PIN never appears on the screen.
+            typed = pin_stdin and sys.stdin.isatty()
+            return read_pin(obj, pin_stdin=pin_stdin and not typed, ask=ask_pin or typed)
 
     trust_paths: list[Any] = [str(p) for p in trust] + [str(cfg.resolve(p)) for p in cfg.tokens.trust]
     result = diagnose(

@@ -112,6 +112,14 @@ class Check:
         kind = self.details.get("kind")
         if isinstance(kind, str):
             params["kind_text"] = i18n.message(f"ui.token.kind.{kind}", lang)
+        skew = self.details.get("skew_seconds")
+        if isinstance(skew, int | float):
+            # Positive: the local clock is ahead. Turkish writes a decimal comma.
+            text = f"{abs(skew):.1f}"
+            params["skew_abs"] = text.replace(".", ",") if lang == "tr" else text
+            params["direction_text"] = i18n.message(
+                f"ui.token.direction.{'ahead' if skew > 0 else 'behind'}", lang
+            )
         confirmed = self.details.get("confirmed")
         if isinstance(confirmed, str):
             params["confirmed_text"] = i18n.message(f"ui.token.confirmed.{confirmed}", lang)
@@ -254,6 +262,7 @@ class _Doctor:
         self.signing: TokenCertificate | None = None
         self.issuer_der: bytes | None = None
         self.ocsp_time: tuple[datetime, datetime, float] | None = None
+        self.last_vc: Any = None
 
     # --- helpers --------------------------------------------------------------------------------
     def add(self, check: Check) -> Check:
@@ -283,7 +292,7 @@ class _Doctor:
         found = [m for m in self.modules if m.found]
         if not found:
             if self.module is not None:
-                self.add(_fail("module.found", "token.module_not_found", module=self.module))
+                self.add(_fail("module.found", "token.module_not_found", module=self.modules[0].path))
             else:
                 self.add(_fail("module.found", "token.no_modules", searched=[m.path for m in self.modules]))
             return
@@ -304,8 +313,10 @@ class _Doctor:
                 _fail(
                     "module.loads",
                     first.error or "token.module_load_failed",
+                    remedy_key=_load_remedy(first),
                     module=first.path,
                     reason=first.reason,
+                    cause=first.cause,
                 )
             )
             return
@@ -314,8 +325,10 @@ class _Doctor:
                 _warn(
                     "module.loads",
                     "token.module_load_failed",
+                    remedy_key=_load_remedy(broken[0]),
                     module=broken[0].path,
                     reason=broken[0].reason,
+                    cause=broken[0].cause,
                     loaded=[m.path for m in loading],
                 )
             )
@@ -359,11 +372,21 @@ class _Doctor:
             return
         self.readable = []
         self.unreadable = []
+        seen: set[tuple[str, bytes]] = set()
         for path, slot in present:
             try:
-                self.readable.append((path, slot.get_token()))
+                card = slot.get_token()
             except p11.PKCS11Error as exc:
                 self.unreadable.append(from_pkcs11(exc, reader=slot.slot_description))
+                continue
+            # One card is often visible through two modules (AKİS and OpenSC): count it once, through
+            # the first module that shows it.
+            key = (card.label, bytes(card.serial))
+            if key in seen:
+                continue
+            seen.add(key)
+            self.readable.append((path, card))
+        count = len(self.readable) + len(self.unreadable)
         if self.label is not None:
             matching = [(p, t) for p, t in self.readable if t.label == self.label]
             if not matching and not self.unreadable:
@@ -372,7 +395,7 @@ class _Doctor:
                 self.add(_fail("token.present", "token.not_found", label=self.label, available=available))
                 return
             self.readable = matching
-        self.add(_ok("token.present", count=len(present)))
+        self.add(_ok("token.present", count=count))
 
     def token_recognized(self) -> None:
         if self.skip_rest_if_blocked("token.recognized"):
@@ -654,6 +677,8 @@ class _Doctor:
 
         assert self.signing is not None
         vc, intermediates = self._validation_context(revocation=revocation, moment=moment)
+        # Kept so that a failed validation (a revoked certificate) can still tell the OCSP responder's time.
+        self.last_vc = vc
         validator = CertificateValidator(self.signing.info.certificate, intermediates, validation_context=vc)
         path = asyncio.run(validator.async_validate_path())
         return vc, path
@@ -722,6 +747,7 @@ class _Doctor:
         try:
             vc, _path = self._validate(revocation=True, moment=now_utc())
         except RevokedError as exc:
+            self._remember_ocsp_time(self.last_vc, local_before, time.monotonic() - started)
             self.add(
                 _fail(
                     "cert.revocation",
@@ -734,15 +760,24 @@ class _Doctor:
         except (ValidationError, PathError, ValueError, OSError) as exc:
             self.add(_warn("cert.revocation", "token.revocation_unknown", reason=str(exc)))
             return
-        elapsed = time.monotonic() - started
         sources = []
-        if vc.ocsps:
+        if self._remember_ocsp_time(vc, local_before, time.monotonic() - started):
             sources.append("ocsp")
-            produced = vc.ocsps[-1]["response_bytes"]["response"].parsed["tbs_response_data"]["produced_at"]
-            self.ocsp_time = (produced.native, local_before + timedelta(seconds=elapsed / 2), elapsed / 2)
         if vc.crls:
             sources.append("crl")
         self.add(_ok("cert.revocation", sources=sources, source=", ".join(sources).upper() or "-"))
+
+    def _remember_ocsp_time(self, vc: Any, local_before: datetime, elapsed: float) -> bool:
+        """Keep the last OCSP response's signed time as a trusted clock sample; False if there is none."""
+        if vc is None or not vc.ocsps:
+            return False
+        try:
+            tbs = vc.ocsps[-1]["response_bytes"]["response"].parsed["tbs_response_data"]
+            produced = tbs["produced_at"].native
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.ocsp_time = (produced, local_before + timedelta(seconds=elapsed / 2), elapsed / 2)
+        return True
 
     def clock_skew(self) -> None:
         if not self.online:
@@ -760,7 +795,14 @@ class _Doctor:
         if sample is None and self.ocsp_time is not None:
             sample, source = self.ocsp_time, "ocsp"
         if sample is None:
-            self.add(_skip("clock.skew", "no_time_source", errors=errors))
+            revocation = next((c for c in self.checks if c.id == "cert.revocation"), None)
+            after = revocation.details.get("after") if revocation is not None else None
+            if not self.time_url and after:
+                # The OCSP answer is the only trusted clock here and no server was even asked: point at
+                # what stopped the revocation check (the chain, the card...) rather than at a server.
+                self.add(_skip("clock.skew", "after", after=after))
+            else:
+                self.add(_skip("clock.skew", "no_time_source", errors=errors))
             return
         server_time, local_mid, uncertainty = sample
         # The local clock as the caller sees it (``clock``) against the real elapsed-time midpoint.
@@ -850,6 +892,12 @@ class _Doctor:
         if ids != CHECK_IDS:  # pragma: no cover - a programming error, never a user's problem
             raise RuntimeError(f"diagnosis produced {ids}")
         return Diagnosis(tuple(self.checks))
+
+
+def _load_remedy(module: ModuleInfo) -> str | None:
+    """The remedy for why this module did not load (architecture, not a module...), if we have one."""
+    key = f"ui.token.remedy.token.module_load_failed.{module.cause}"
+    return key if module.cause and i18n.has(key) else None
 
 
 #: A failure in one of these stops everything after it (the later checks have nothing to look at).

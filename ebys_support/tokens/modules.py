@@ -47,6 +47,8 @@ class ModuleInfo:
     :ivar loads: it loaded and initialised as a PKCS#11 module (None when not tried).
     :ivar error: the stable code when it did not load (``token.module_not_found``/``..._load_failed``).
     :ivar reason: the loader's explanation (the OS ``dlopen`` message) when it did not load.
+    :ivar cause: that explanation sorted for the remedy: ``architecture``, ``not_pkcs11``,
+        ``dependency``, ``initialize`` or ``unknown`` (see :func:`~ebys_support.tokens.session.load_failure_cause`).
     """
 
     name: str
@@ -59,6 +61,7 @@ class ModuleInfo:
     manufacturer: str | None = None
     library_description: str | None = None
     library_version: str | None = None
+    cause: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -73,6 +76,7 @@ class ModuleInfo:
             "manufacturer": self.manufacturer,
             "library_description": self.library_description,
             "library_version": self.library_version,
+            "cause": self.cause,
         }
 
 
@@ -126,7 +130,16 @@ def _probe(name: str, description: str, path: str) -> ModuleInfo:
             )
     except TokenError as exc:
         reason = exc.details.get("reason") or exc.details.get("pkcs11")
-        return ModuleInfo(name, description, path, found=True, loads=False, error=exc.code, reason=reason)
+        return ModuleInfo(
+            name,
+            description,
+            path,
+            found=True,
+            loads=False,
+            error=exc.code,
+            reason=reason,
+            cause=exc.details.get("cause"),
+        )
 
 
 def discover_modules(
@@ -143,6 +156,9 @@ def discover_modules(
     result: list[ModuleInfo] = []
 
     def add(name: str, description: str, path: str, must_list: bool) -> None:
+        # dlopen() looks a bare or relative name up in the system library path, not in the current
+        # folder: make it absolute so that the file examined is the file loaded.
+        path = os.path.abspath(os.path.expanduser(path))
         real = os.path.realpath(path)
         if real in seen:
             return

@@ -28,10 +28,12 @@ import pkcs11.exceptions as p11
 from pkcs11 import SlotFlag, TokenFlag
 
 from ebys_support.tokens.errors import (
+    AlreadyLoggedIn,
     ModuleLoadFailed,
     ModuleNotFound,
     MultipleTokens,
     NoSlots,
+    PinError,
     PinFinalTry,
     PinFormat,
     PinLocked,
@@ -48,6 +50,7 @@ __all__ = [
     "PinState",
     "LoginResult",
     "load_module",
+    "load_failure_cause",
     "open_token",
     "find_token",
     "present_tokens",
@@ -90,16 +93,55 @@ def load_module(path: str | os.PathLike[str]) -> Any:
     :raises ModuleLoadFailed: ``token.module_load_failed`` when it cannot be loaded as a PKCS#11 module
         (not a module, wrong architecture, missing dependencies); ``details["reason"]`` says why.
     """
-    text = os.fspath(path)
+    # Absolute, because dlopen() would search a bare or relative name in the system library path.
+    text = os.path.abspath(os.path.expanduser(os.fspath(path)))
     if not os.path.isfile(text):
         raise ModuleNotFound(details={"module": text})
     try:
         return pkcs11.lib(text)
     except p11.PKCS11Error as exc:
         reason = str(exc) or type(exc).__name__
-        raise ModuleLoadFailed(details={"module": text, "reason": reason}) from exc
+        cause = load_failure_cause(reason, loaded=type(exc) is not p11.PKCS11Error)
+        raise ModuleLoadFailed(details={"module": text, "reason": reason, "cause": cause}) from exc
     except (OSError, RuntimeError) as exc:  # pragma: no cover - dlopen errors come as PKCS11Error
-        raise ModuleLoadFailed(details={"module": text, "reason": str(exc)}) from exc
+        cause = load_failure_cause(str(exc), loaded=False)
+        raise ModuleLoadFailed(details={"module": text, "reason": str(exc), "cause": cause}) from exc
+
+
+#: Pieces of the operating system's loader messages (glibc, Windows, macOS) and what they mean.
+_LOAD_FAILURE_SIGNS: tuple[tuple[str, str], ...] = (
+    ("wrong elf class", "architecture"),
+    ("not a valid win32 application", "architecture"),
+    ("winerror 193", "architecture"),
+    ("incompatible architecture", "architecture"),
+    ("c_getfunctionlist", "not_pkcs11"),
+    ("invalid elf header", "not_pkcs11"),
+    ("file too short", "not_pkcs11"),
+    ("not a mach-o file", "not_pkcs11"),
+    ("position-independent executable", "not_pkcs11"),
+    ("cannot open shared object file", "dependency"),
+    ("winerror 126", "dependency"),
+    ("library not loaded", "dependency"),
+)
+
+
+def load_failure_cause(reason: str, *, loaded: bool) -> str:
+    """Why a module did not load, for the remedy: ``architecture`` (32/64-bit mismatch), ``not_pkcs11``
+    (not a PKCS#11 module at all), ``dependency`` (a library it needs is missing), ``initialize`` (it
+    loaded but its ``C_Initialize`` failed) or ``unknown``.
+
+    >>> load_failure_cause("x.so: wrong ELF class: ELFCLASS32", loaded=False)
+    'architecture'
+    >>> load_failure_cause("x.so: undefined symbol: C_GetFunctionList", loaded=False)
+    'not_pkcs11'
+    """
+    if loaded:
+        return "initialize"
+    text = reason.lower()
+    for sign, cause in _LOAD_FAILURE_SIGNS:
+        if sign in text:
+            return cause
+    return "unknown"
 
 
 def present_tokens(lib: Any) -> list[Any]:
@@ -259,7 +301,10 @@ def login(token: Any, pin: str, *, rw: bool = False) -> LoginResult:
             session = current.open(rw=rw, user_pin=pin)
         except p11.PKCS11Error as exc:
             err = from_pkcs11(exc)
-            details: dict[str, Any] = {"login_attempted": True, "tries_before": before.value}
+            # python-pkcs11 opens the session and logs in in one call: only a PIN verdict (or "already
+            # logged in") proves that C_Login ran; a session or device error may have come before it.
+            attempted = isinstance(err, PinError | AlreadyLoggedIn)
+            details: dict[str, Any] = {"login_attempted": attempted, "tries_before": before.value}
             try:
                 after = pin_state(int(fresh_flags(current)))
                 # A card that rejected a PIN must at least report COUNT_LOW; one that does not cannot be

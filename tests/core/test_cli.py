@@ -143,3 +143,21 @@ def test_serve_first_start_creates_admin_key(tmp_path: Path) -> None:
             proc.stdout.close()
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_closed_pipe_is_not_an_internal_error() -> None:
+    """``ebys-support ... | head`` stops quietly instead of reporting an internal error."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from ebys_support.cli import run; run()", "sdp", "search", "a"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=30) in (0, 141)
+    assert "internal" not in err.lower() and "Traceback" not in err

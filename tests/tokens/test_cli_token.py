@@ -61,7 +61,7 @@ def test_locked_card_turkish_and_english(
     first = tr.stdout.splitlines()
     assert first[0].startswith("E-imza kartı denetimi: ")
     assert "PIN durumu: PIN bloke olmuş" in first[2]
-    assert "Ne yapmalı:" in first[3] and "PUK" in first[3]
+    assert "Ne yapılmalı:" in first[3] and "PUK" in first[3]
     en = run(*diag(card), *anchors, "--lang", "en")
     assert en.exit_code == 1
     assert "PIN state: The PIN is blocked" in en.stdout.splitlines()[2]
@@ -154,14 +154,83 @@ def test_token_list_and_certs(run: Any, cards: dict[str, Card]) -> None:
     assert certs.exit_code == 0
     assert "Ayşe Yılmaz" in certs.stdout and "T.C. Kimlik No 12345678950" in certs.stdout
     assert "nitelikli (NES)" in certs.stdout
+    # The issuer by its name (not "Common Name: ..."), and the paired key in words.
+    assert "veren Kamu Elektronik Sertifika Hizmet Sağlayıcısı - Test |" in certs.stdout
+    assert "anahtar: açık anahtar" in certs.stdout and "Common Name" not in certs.stdout
     missing = run("token", "certs", "--module", cards["healthy"].module, "--token", "nope", "--json")
     assert missing.exit_code == 1 and missing.json()["error"]["code"] == "token.not_found"
 
 
-def test_ask_pin_prompts_without_echo(cards: dict[str, Card], trust: list[str], tmp_path: Path) -> None:
+def test_blank_card_is_not_initialised(softhsm: Any, tmp_path: Path) -> None:
+    """A SoftHSM2 token folder with no token yet shows one blank card (a fresh process: the module's
+    configuration is read when it loads)."""
+    from tests.fixtures.softhsm import write_softhsm_conf
+
+    env = {
+        **os.environ,
+        "SOFTHSM2_CONF": str(write_softhsm_conf(tmp_path / "blank")),
+        "EBYS_INSTANCE": str(tmp_path / "instance"),
+    }
+    argv = [sys.executable, "-c", "from ebys_support.cli import run; run()", "token", "diagnose"]
+    argv += ["--module", softhsm.module, "--offline", "--lang", "tr"]
+    done = subprocess.run([*argv, "--json"], env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    assert (checks["token.initialized"]["status"], checks["token.initialized"]["code"]) == (
+        "fail",
+        "token.not_initialized",
+    )
+    assert checks["pin.state"]["details"] == {"reason": "after", "after": "token.initialized"}
+    text = subprocess.run(argv, env=env, capture_output=True, text=True).stdout
+    assert "SORUN    Kart hazırlanmış mı: Kart boş: kullanıma hiç hazırlanmamış." in text
+    listed = subprocess.run(
+        [*argv[:3], "token", "list", "--module", softhsm.module, "--lang", "tr"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "boş kart (hiç hazırlanmamış)" in listed.stdout and ": yüklendi" in listed.stdout
+    CAPTURED.extend([done.stdout, done.stderr, text, listed.stdout, listed.stderr])
+
+
+def test_card_seen_through_two_modules_is_listed_once(
+    run: Any, cards: dict[str, Card], pincounter: Any
+) -> None:
+    card = cards["healthy"]
+    both = ["--module", pincounter.module, "--module", card.module]
+    certs = run("token", "certs", *both, "--token", card.label, "--lang", "en")
+    assert certs.exit_code == 0
+    assert certs.stdout.count(f"[{card.label}]") == 1
+    missing = run("token", "certs", *both, "--token", "nope", "--json")
+    available = missing.json()["error"]["details"]["available"].split(", ")
+    assert len(available) == len(set(available))
+
+
+def test_relative_module_path_is_the_file_in_the_current_folder(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlopen() would look "libakisp11.so" up in the system library path; we examine the file given.
+    (tmp_path / "libakisp11.so").write_text("not a module\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("token", "diagnose", "--module", "libakisp11.so", "--offline", "--json")
+    assert result.exit_code == 1
+    loads = result.json()["checks"][1]
+    assert loads["code"] == "token.module_load_failed"
+    assert loads["details"]["module"] == str(tmp_path / "libakisp11.so")
+    assert loads["details"]["cause"] == "not_pkcs11"
+    listed = run("token", "list", "--module", "libakisp11.so", "--lang", "tr")
+    assert f"Modül {tmp_path / 'libakisp11.so'}:" in listed.stdout
+
+
+@pytest.mark.parametrize("option", ["--ask-pin", "--pin-stdin"])
+def test_pin_typed_on_a_terminal_is_not_echoed(
+    cards: dict[str, Card], trust: list[str], tmp_path: Path, option: str
+) -> None:
+    # On a terminal the line discipline would echo what is typed: both options turn echo off, so the
+    # PIN never appears on the screen (the output is grepped for it at the end of this module).
     card = cards["healthy"]
     argv = [sys.executable, "-c", "from ebys_support.cli import run; run()"]
-    argv += [*diag(card), "--ask-pin", "--trust", trust[0], "--trust", trust[1], "--lang", "en"]
+    argv += [*diag(card), option, "--trust", trust[0], "--trust", trust[1], "--lang", "en"]
     env = {**os.environ, "EBYS_INSTANCE": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
     env.pop("EBYS_PIN", None)
     master, slave = pty.openpty()
@@ -191,6 +260,7 @@ def test_ask_pin_prompts_without_echo(cards: dict[str, Card], trust: list[str], 
     CAPTURED.append(text)
     assert proc.returncode == 0, text
     assert "Test signature: A test signature was made and verified" in text
+    assert PIN not in text
 
 
 def test_no_pin_in_any_output_or_log() -> None:

@@ -84,12 +84,86 @@ def test_module_path_wrong(tmp_path: Path) -> None:
     assert "Kart yazılımı kurulu mu" in later.message("tr")
 
 
+def test_module_path_wrong_online_skips_the_clock_after_it(tmp_path: Path) -> None:
+    d = diagnose(tmp_path / "libakisp11.so", online=True)
+    assert [c.id for c in d.checks] == list(CHECK_IDS)
+    for check_id in ("cert.revocation", "clock.skew"):
+        assert d.check(check_id).details == {"reason": "after", "after": "module.found"}
+
+
+def test_card_seen_through_two_modules_is_one_card(
+    cards: dict[str, Card], pincounter: Any, trust: list[str]
+) -> None:
+    # SoftHSM2 is at a known path and the PIN-counter module shows the same cards: like a KamuSM
+    # card seen through both AKİS and OpenSC. The first module (the configured one) is used.
+    card = cards["healthy"]
+    d = diagnose(None, card.label, online=False, trust=trust, extra_modules=[pincounter.module])
+    assert d.check("module.found").details["modules"][0] == pincounter.module
+    recognized = d.check("token.recognized")
+    assert recognized.status is Status.OK, recognized
+    assert recognized.details["module"] == pincounter.module
+    assert d.worst is Status.OK
+    missing = diagnose(None, "no-such-card", online=False, extra_modules=[pincounter.module])
+    available = missing.check("token.present").details["available"].split(", ")
+    assert len(available) == len(set(available)) and card.label in available
+
+
 def test_file_that_is_not_a_pkcs11_module(tmp_path: Path) -> None:
     fake = tmp_path / "libakisp11.so"
     fake.write_text("not a shared object\n")
     d = diagnose(fake, online=False)
     assert_fails(d, "module.loads", "token.module_load_failed")
-    assert d.check("module.loads").details["reason"]
+    check = d.check("module.loads")
+    assert check.details["reason"] and check.details["cause"] == "not_pkcs11"
+    assert "PKCS#11 kart modülü değil" in (check.remedy("tr") or "")
+
+
+def test_shared_library_without_pkcs11_functions() -> None:
+    # A real shared object that is not a PKCS#11 module (a CPython extension): no C_GetFunctionList.
+    import _ctypes
+
+    d = diagnose(_ctypes.__file__, online=False)
+    assert_fails(d, "module.loads", "token.module_load_failed")
+    check = d.check("module.loads")
+    assert check.details["cause"] == "not_pkcs11", check
+    assert "C_GetFunctionList" in check.details["reason"]
+
+
+def test_module_that_loads_but_does_not_start(softhsm: Any, tmp_path: Path) -> None:
+    # SoftHSM2 without its configuration file fails in C_Initialize (a fresh process: modules are
+    # loaded once per process).
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from ebys_support.tokens import diagnose; "
+        "print(json.dumps(diagnose(sys.argv[1], online=False).check('module.loads').as_dict('en')))"
+    )
+    env = {**os.environ, "SOFTHSM2_CONF": str(tmp_path / "missing.conf")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, softhsm.module], env=env, capture_output=True, text=True, check=True
+    )
+    check = json.loads(done.stdout)
+    assert (check["status"], check["code"]) == ("fail", "token.module_load_failed")
+    assert check["details"]["cause"] == "initialize"
+    assert "does not start" in check["remedy"]
+
+
+def test_module_of_the_wrong_architecture(tmp_path: Path, softhsm: Any) -> None:
+    # The 64-bit SoftHSM2 module marked as 32-bit (ELF class byte): the loader refuses it as a
+    # 32-bit AKİS on a 64-bit system would be refused.
+    data = bytearray(Path(softhsm.module).read_bytes())
+    data[4] = 1  # EI_CLASS = ELFCLASS32
+    wrong = tmp_path / "libakisp11.so"
+    wrong.write_bytes(bytes(data))
+    d = diagnose(wrong, online=False)
+    assert_fails(d, "module.loads", "token.module_load_failed")
+    check = d.check("module.loads")
+    assert check.details["cause"] == "architecture"
+    assert "32 bit ya da 64 bit" in (check.remedy("tr") or "")
+    assert "32-bit or 64-bit" in (check.remedy("en") or "")
 
 
 def test_module_with_no_slots_opensc_without_reader() -> None:
@@ -176,6 +250,10 @@ def test_untrusted_chain(cards: dict[str, Card], trust: list[str]) -> None:
     d = run(cards["untrusted"], online=True, trust=trust)
     assert_fails(d, "cert.chain", "token.cert_untrusted")
     assert d.check("cert.revocation").details["after"] == "cert.chain"
+    # No OCSP answer, so no trusted time: the clock check points at the chain, not at a server.
+    clock = d.check("clock.skew")
+    assert clock.status is Status.SKIPPED and clock.details["after"] == "cert.chain"
+    assert clock.message("tr") == 'Denetlenmedi: önce "Sertifika zinciri" satırındaki sorun giderilmeli.'
 
 
 def test_chain_without_the_test_root_is_untrusted(cards: dict[str, Card]) -> None:
@@ -189,6 +267,9 @@ def test_revoked_certificate_ocsp(cards: dict[str, Card], trust: list[str]) -> N
     d = run(cards["revoked"], online=True, trust=trust)
     assert_fails(d, "cert.revocation", "token.cert_revoked")
     assert d.check("cert.revocation").details["revoked_at"] == "2024-06-01"
+    # The OCSP answer that said "revoked" still gives a trusted time.
+    clock = d.check("clock.skew")
+    assert clock.status is Status.OK and clock.details["source"] == "ocsp", clock
 
 
 def test_revocation_unreachable_warns(
@@ -219,6 +300,15 @@ def test_clock_skew_warns_past_threshold(cards: dict[str, Card], trust: list[str
     check = d.check("clock.skew")
     assert (check.status, check.code) == (Status.WARN, "token.clock_skew"), check
     assert 3500 < check.details["skew_seconds"] < 3700
+    assert "saniye ileride" in check.message("tr") and "," in check.message("tr")
+    assert "seconds ahead of" in check.message("en")
+
+    def slow_clock() -> Any:
+        return now_utc() - timedelta(minutes=10)
+
+    behind = run(cards["healthy"], online=True, trust=trust, clock=slow_clock).check("clock.skew")
+    assert behind.code == "token.clock_skew" and "geride" in behind.message("tr")
+    assert "behind" in behind.message("en")
 
 
 def test_clock_from_tsa(cards: dict[str, Card], trust: list[str], pki: Any) -> None:

@@ -50,6 +50,8 @@ def test_diagnose_without_pin_in_turkish(
     assert r.json["worst"] == "ok"
     selftest = r.json["checks"][-1]
     assert selftest["status"] == "skipped" and selftest["message"].startswith("Denetlenmedi")
+    # No PIN over HTTP: the message says where the self-test can be run.
+    assert "kartın takılı olduğu bilgisayarda: ebys-support token diagnose --ask-pin" in selftest["message"]
     assert r.json["checks"][7]["details"]["login_attempted"] is False
 
 
