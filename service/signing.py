@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify
@@ -24,7 +23,7 @@ from ebys_support.config import Config
 from ebys_support.errors import EbysError, UsageError
 from ebys_support.signing import cades, pades, xades
 from ebys_support.signing.errors import UnsupportedProfile
-from ebys_support.signing.profiles import PROFILE_NAMES, Profile, load_profiles
+from ebys_support.signing.profiles import PROFILE_NAMES, Profile, profiles_from_config
 from ebys_support.signing.signers import PKCS12Signer, Signer, TokenSigner
 from ebys_support.tokens.errors import PinError, TokenError
 from service.auth import actor, require_role
@@ -109,17 +108,7 @@ OPENAPI: dict[str, Any] = {
 
 
 def _profiles(cfg: Config) -> Any:
-    s = cfg.signing
-    kwargs: dict[str, Any] = {}
-    if s.policy_hash:
-        kwargs["policy_hash"] = bytes.fromhex(s.policy_hash)
-    if s.policy_uri_template:
-        kwargs["policy_uri_template"] = s.policy_uri_template
-    if s.timestamp_max_delay:
-        kwargs["timestamp_max_delay"] = timedelta(seconds=s.timestamp_max_delay)
-    if s.grace_period_hours:
-        kwargs["grace_period"] = timedelta(hours=s.grace_period_hours)
-    return load_profiles(**kwargs)
+    return profiles_from_config(cfg.signing)
 
 
 def _open_signer(cfg: Config) -> Signer:

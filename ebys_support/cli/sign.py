@@ -17,12 +17,12 @@ import click
 
 from ebys_support.cli._context import CliContext, pass_obj
 from ebys_support.cli._secrets import read_pin
-from ebys_support.errors import EbysError, InputError, UsageError
+from ebys_support.errors import EbysError, InputError, ServiceUnavailable, UsageError
 from ebys_support.signing import cades, pades
 from ebys_support.signing._io import write_atomic
-from ebys_support.signing.batch import FORMATS, BatchOptions, FileSigner, same_file
-from ebys_support.signing.errors import OutputIsInput
-from ebys_support.signing.profiles import PROFILE_NAMES, Profile, load_profiles
+from ebys_support.signing.batch import FORMATS, BatchOptions, FileSigner, check_options, same_file
+from ebys_support.signing.errors import CertificateRevoked, OutputIsInput, TimestampOutOfWindow
+from ebys_support.signing.profiles import PROFILE_NAMES, Profile, profiles_from_config
 from ebys_support.signing.signers import PKCS12Signer, Signer, TokenSigner
 
 __all__ = ["sign"]
@@ -39,6 +39,7 @@ class _ProfileChoice(click.Choice):  # type: ignore[type-arg]
 
 
 _PROFILE = _ProfileChoice(PROFILE_NAMES)
+_FORMAT_NAMES = {"cades": "CAdES", "pades": "PAdES", "xades": "XAdES"}
 
 
 class _SignGroup(click.Group):
@@ -93,29 +94,7 @@ def _signer_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _profiles(obj: CliContext) -> Any:
-    cfg = obj.config().signing
-    kwargs: dict[str, Any] = {}
-    if cfg.policy_hash:
-        try:
-            kwargs["policy_hash"] = bytes.fromhex(cfg.policy_hash)
-        except ValueError:
-            from ebys_support.errors import ConfigurationError
-
-            raise ConfigurationError(
-                "config.invalid_value",
-                details={"key": "signing.policy_hash", "reason": "not hex", "source": ""},
-            ) from None
-    if cfg.policy_uri_template:
-        kwargs["policy_uri_template"] = cfg.policy_uri_template
-    if cfg.timestamp_max_delay:
-        from datetime import timedelta
-
-        kwargs["timestamp_max_delay"] = timedelta(seconds=cfg.timestamp_max_delay)
-    if cfg.grace_period_hours:
-        from datetime import timedelta
-
-        kwargs["grace_period"] = timedelta(hours=cfg.grace_period_hours)
-    return load_profiles(**kwargs)
+    return profiles_from_config(obj.config().signing)
 
 
 def _profile(obj: CliContext, name: str) -> Profile:
@@ -174,6 +153,14 @@ def _tsa(obj: CliContext, url: str | None) -> str | None:
     return url or obj.config().signing.tsa_url or None
 
 
+def _needs_tsa_checked(obj: CliContext, name: str, tsa: str | None) -> Profile:
+    """The profile, refused before any PIN is asked when it needs a time-stamp and no TSA is given."""
+    prof = _profile(obj, name)
+    if prof.needs_timestamp and not tsa:
+        raise UsageError("signing.tsa_required", details={"profile": prof.name})
+    return prof
+
+
 def _out_for(obj: CliContext, source: Path, out_dir: Path) -> Path:
     out = out_dir / source.name
     if same_file(source, out):
@@ -192,7 +179,11 @@ def sign() -> None:
 @click.option("--profile", type=_PROFILE, default="P1", show_default=True)
 @click.option("--detached", is_flag=True, help="CAdES .p7s / XAdES detached instead of attached/enveloping.")
 @click.option("--enveloped", is_flag=True, help="XAdES: put the signature inside the XML document.")
-@click.option("--level", type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"]), help="PAdES level.")
+@click.option(
+    "--level",
+    type=click.Choice(["B-B", "B-T", "B-LT", "B-LTA"], case_sensitive=False),
+    help="PAdES level: P1 B-B (default) or B-T; P2, P3 B-T; P4 B-LT (default) or B-LTA.",
+)
 @click.option(
     "--visible-page", type=int, help="PAdES: show a signature block on this page (1-based, -1 last)."
 )
@@ -258,7 +249,8 @@ def files_cmd(
         trust=_trust(obj, kw.pop("trust_paths")),
     )
     tsa = _tsa(obj, kw.pop("tsa"))
-    # Refuse bad outputs before asking for the PIN.
+    # Refuse what cannot be produced, and bad outputs, before asking for the PIN.
+    check_options(options, tsa)
     seen: dict[Path, Path] = {}
     for f in files:
         target = FileSigner.target_for(f, options, out_dir, files).resolve()
@@ -270,42 +262,60 @@ def files_cmd(
         seen[target] = f
     signed: list[dict[str, str]] = []
     failed: list[dict[str, Any]] = []
+    not_attempted: list[str] = []
     first_error: EbysError | None = None
     with _open_signer(obj, kw) as signer:
         batch = FileSigner(signer, options, out_dir, tsa=tsa, inputs=files)
-        for f in obj.progress(files, total=len(files), desc=obj.t("ui.sign.progress")):
+        for i, f in enumerate(obj.progress(files, total=len(files), desc=obj.t("ui.sign.progress"))):
             try:
                 out = batch.sign(f)
             except EbysError as exc:
-                if exc.code.startswith("token."):
-                    raise
                 first_error = first_error or exc
                 failed.append({"input": str(f), "error": exc.to_dict(obj.lang)})
                 if not obj.json:
                     click.echo(f"{f}: {exc.localized(obj.lang)}", err=True)
+                if _stops_batch(exc):
+                    # The card, the TSA or a revocation responder failed: every other file would fail
+                    # the same way (each after a timeout), so stop and say which were not signed.
+                    not_attempted = [str(p) for p in files[i + 1 :]]
+                    break
                 continue
             signed.append({"input": str(f), "output": str(out)})
     summary = obj.t(
         "ui.sign.summary",
         signed=len(signed),
         failed=len(failed),
-        format=fmt.upper(),
+        format=_FORMAT_NAMES[fmt],
         profile=options.profile.name if isinstance(options.profile, Profile) else str(options.profile),
     )
     prof = options.profile if isinstance(options.profile, Profile) else _profile(obj, profile)
-    policy: dict[str, str] | None = None
     lines = [*(f"{s['input']} → {s['output']}" for s in signed)]
-    if prof.policy_oid and prof.policy_hash is not None:
-        # The Rehber asks that the signer be shown the policy: its OID, hash and address.
-        policy = {"oid": prof.policy_oid, "sha256": prof.policy_hash.hex(), "uri": prof.policy_uri or ""}
+    policy = _policy(prof)
+    if policy is not None and signed:
         lines.append(obj.t("ui.sign.policy", **policy))
+    if not_attempted:
+        lines.append(obj.t("ui.sign.stopped", count=len(not_attempted)))
     lines.append(summary)
     obj.emit(
-        {"signed": signed, "failed": failed, "format": fmt, "profile": profile.upper(), "policy": policy},
+        {
+            "signed": signed,
+            "failed": failed,
+            "not_attempted": not_attempted,
+            "format": fmt,
+            "profile": profile.upper(),
+            "policy": policy,
+        },
         lines,
     )
     if first_error is not None:
         raise SystemExit(first_error.exit_code)
+
+
+def _stops_batch(exc: EbysError) -> bool:
+    """Whether an error is about the signer or a remote service rather than the one file."""
+    return exc.code.startswith("token.") or isinstance(
+        exc, ServiceUnavailable | CertificateRevoked | TimestampOutOfWindow
+    )
 
 
 def _read(path: Path) -> bytes:
@@ -317,8 +327,23 @@ def _read(path: Path) -> bytes:
         raise InputError("input.unreadable", details={"path": str(path), "reason": exc.strerror}) from None
 
 
-def _written(obj: CliContext, source: Path, out: Path, key: str) -> None:
-    obj.emit({"input": str(source), "output": str(out)}, obj.t(key, input=str(source), output=str(out)))
+def _policy(prof: Profile) -> dict[str, str] | None:
+    """The policy applied (the Rehber asks that the signer be shown its OID, hash and address)."""
+    if not prof.policy_oid or prof.policy_hash is None:
+        return None
+    return {"oid": prof.policy_oid, "sha256": prof.policy_hash.hex(), "uri": prof.policy_uri or ""}
+
+
+def _written(obj: CliContext, source: Path, out: Path, key: str, prof: Profile | None = None) -> None:
+    lines = [obj.t(key, input=str(source), output=str(out))]
+    data: dict[str, Any] = {"input": str(source), "output": str(out)}
+    policy = _policy(prof) if prof is not None else None
+    if prof is not None:
+        data["profile"] = prof.name
+        data["policy"] = policy
+    if policy is not None:
+        lines.append(obj.t("ui.sign.policy", **policy))
+    obj.emit(data, lines)
 
 
 @sign.command("countersign")
@@ -340,11 +365,12 @@ def countersign_cmd(obj: CliContext, signature: Path, profile: str, out_dir: Pat
     cades.load_signature(data)
     trust = _trust(obj, kw.pop("trust_paths"))
     tsa = _tsa(obj, kw.pop("tsa"))
+    prof = _needs_tsa_checked(obj, profile, tsa)
     with _open_signer(obj, kw) as signer:
-        result = cades.countersign(data, signer, _profile(obj, profile), tsa=tsa, trust=trust)
+        result = cades.countersign(data, signer, prof, tsa=tsa, trust=trust)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out, result)
-    _written(obj, signature, out, "ui.sign.countersigned")
+    _written(obj, signature, out, "ui.sign.countersigned", prof)
 
 
 @sign.command("add-parallel")
@@ -371,19 +397,23 @@ def add_parallel_cmd(
     data = _read(signature)
     body = _read(content) if content is not None else None
     out = _out_for(obj, signature, out_dir)
-    cades.load_signature(data)
+    # Refuse a missing or wrong --content before asking for the PIN.
+    cades.signed_content(cades.load_signature(data), body)
     trust = _trust(obj, kw.pop("trust_paths"))
     tsa = _tsa(obj, kw.pop("tsa"))
+    prof = _needs_tsa_checked(obj, profile, tsa)
     with _open_signer(obj, kw) as signer:
-        result = cades.add_parallel(data, signer, _profile(obj, profile), content=body, tsa=tsa, trust=trust)
+        result = cades.add_parallel(data, signer, prof, content=body, tsa=tsa, trust=trust)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out, result)
-    _written(obj, signature, out, "ui.sign.parallel_added")
+    _written(obj, signature, out, "ui.sign.parallel_added", prof)
 
 
 @sign.command("upgrade")
 @click.argument("signature", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--to", "target", default="P4", show_default=True, help="Target form: P4 (ES-XL).")
+@click.option(
+    "--to", "target", default="P4", show_default=True, help="Target form: P4 (ES-XL; a PDF gets B-LT)."
+)
 @click.option(
     "--out",
     "out_dir",
@@ -406,7 +436,10 @@ def upgrade_cmd(
     data = _read(signature)
     out = _out_for(obj, signature, out_dir)
     trust = _trust(obj, trust_paths)
-    if data[:1024].find(b"%PDF-") >= 0:
+    # A CMS signature is DER (a SEQUENCE, 0x30) or PEM; an attached .imz of a PDF holds "%PDF-" near its
+    # start too, so look at the first byte before looking for the PDF header.
+    is_cms = data[:1] == b"\x30" or data.lstrip()[:11] == b"-----BEGIN "
+    if not is_cms and b"%PDF-" in data[:1024]:
         out_dir.mkdir(parents=True, exist_ok=True)
         pades.upgrade_pdf(data, target, output=out, trust=trust, profiles=_profiles(obj))
     else:

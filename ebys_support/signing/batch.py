@@ -31,7 +31,7 @@ from ebys_support.signing.profiles import Profile, get_profile
 from ebys_support.signing.signers import Signer
 from ebys_support.signing.tsa import TSAClient
 
-__all__ = ["FORMATS", "BatchOptions", "FileSigner", "output_path", "same_file"]
+__all__ = ["FORMATS", "BatchOptions", "FileSigner", "check_options", "output_path", "same_file"]
 
 Format = Literal["cades", "pades", "xades"]
 FORMATS: tuple[str, ...] = ("cades", "pades", "xades")
@@ -84,6 +84,26 @@ class BatchOptions:
     trust: tuple[x509.Certificate, ...] = field(default=())
 
 
+def check_options(options: BatchOptions, tsa: TSAClient | str | None) -> Profile:
+    """Refuse a format/profile/level combination that cannot be produced, before any PIN is asked.
+
+    :raises UsageError: ``signing.unsupported_format``, or ``signing.tsa_required`` when a time-stamp is
+        needed and no TSA is given.
+    :raises UnsupportedProfile: XAdES for P4, or a PAdES level the profile does not allow.
+    """
+    if options.fmt not in FORMATS:
+        raise UsageError("signing.unsupported_format", details={"format": options.fmt})
+    profile = get_profile(options.profile)
+    needs_tsa = profile.needs_timestamp
+    if options.fmt == "pades":
+        needs_tsa = pades.level_for(profile, options.level) != "B-B"
+    if options.fmt == "xades" and profile.needs_validation_data:
+        raise UnsupportedProfile(details={"profile": profile.name, "format": "xades", "reason": "xades_p4"})
+    if needs_tsa and not tsa:
+        raise UsageError("signing.tsa_required", details={"profile": profile.name})
+    return profile
+
+
 class FileSigner:
     """Signs files one by one with one signer (one login), writing each output atomically.
 
@@ -103,21 +123,15 @@ class FileSigner:
         tsa: TSAClient | str | None = None,
         inputs: Iterable[str | Path] = (),
     ) -> None:
-        if options.fmt not in FORMATS:
-            raise UsageError("signing.unsupported_format", details={"format": options.fmt})
+        self.profile = check_options(options, tsa)
         self.signer = signer
         self.options = options
-        self.profile = get_profile(options.profile)
         self.out_dir = Path(out_dir)
         self.tsa = TSAClient(tsa) if isinstance(tsa, str) else tsa
         self.inputs = [Path(p) for p in inputs]
         self._cades: cades.CAdESSigner | None = None
         if options.fmt == "cades":
             self._cades = cades.CAdESSigner(signer, self.profile, tsa=self.tsa, trust=options.trust)
-        elif options.fmt == "pades":
-            pades.level_for(self.profile, options.level)
-        if options.fmt == "xades" and self.profile.needs_validation_data:
-            raise UnsupportedProfile(details={"profile": f"{self.profile.name} XAdES", "reason": "ES-XL"})
 
     @staticmethod
     def target_for(

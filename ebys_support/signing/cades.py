@@ -50,6 +50,7 @@ __all__ = [
     "upgrade",
     "load_signature",
     "profile_of",
+    "signed_content",
     "signer_infos",
 ]
 
@@ -88,7 +89,9 @@ def signing_certificate_v2(cert: x509.Certificate, digest_algorithm: str = "sha2
     from pyhanko.sign.general import as_signing_certificate_v2
 
     if digest_algorithm in ("sha1", "md5"):
-        raise UnsupportedProfile(details={"profile": "signing-certificate-v2", "reason": digest_algorithm})
+        raise UnsupportedProfile(
+            details={"profile": "signing-certificate-v2", "digest": digest_algorithm, "reason": "weak_digest"}
+        )
     return as_signing_certificate_v2(cert, digest_algorithm)
 
 
@@ -297,7 +300,8 @@ class CAdESSigner:
             const.append(_attr("signature_policy_identifier", policy_identifier(self.profile)))
         self._const_counter = const
         self._const = [_attr("content_type", "data"), *const]
-        self._certs = [cert, *signer.chain]
+        # P1/P2 forbid the chain and CRLs in the CMS (DOMAIN §5): the signer's certificate only.
+        self._certs = [cert, *signer.chain] if self.profile.allows_validation_data else [cert]
         # Constant DER pieces of every SignerInfo and SignedData of this signer.
         self._sid_der = bytes(self._sid.dump())
         self._digest_algo_der = bytes(self._digest_algo.dump())
@@ -462,7 +466,7 @@ def profile_of(signer_info: cms.SignerInfo) -> Profile:
             for name in ("P2", "P3", "P4"):
                 if get_profile(name).policy_oid == oid:
                     return get_profile(name)
-            raise UnsupportedProfile(details={"profile": oid})
+            raise UnsupportedProfile(details={"profile": oid, "reason": "unknown_policy"})
     return get_profile("P1")
 
 
@@ -568,6 +572,30 @@ def _message_digest(si: cms.SignerInfo) -> bytes:
     raise NotASignature(details={"reason": "SignerInfo without message-digest"})
 
 
+def signed_content(info: cms.ContentInfo, content: bytes | None = None) -> bytes:
+    """The content a parsed signature signed: ``content`` checked against its first message digest, or
+    the embedded content when ``content`` is ``None``.
+
+    :raises ContentRequired: a detached signature and no ``content``.
+    :raises ContentMismatch: ``content`` is not what the signature signed.
+    """
+    embedded = info["content"]["encap_content_info"]["content"]
+    data = content
+    if data is None:
+        if embedded.native is None:
+            raise ContentRequired()
+        data = bytes(embedded.native)
+    first = signer_infos(info)[0]
+    first_md = first["digest_algorithm"]["algorithm"].native
+    try:
+        digest = hashlib.new(first_md, data).digest()
+    except (ValueError, TypeError):
+        raise NotASignature(details={"reason": f"digest algorithm {first_md}"}) from None
+    if digest != _message_digest(first):
+        raise ContentMismatch()
+    return data
+
+
 def add_parallel(
     signature: bytes,
     signer: Signer,
@@ -585,17 +613,7 @@ def add_parallel(
     :raises ContentMismatch: ``content`` is not what the existing signature signed.
     """
     info = load_signature(signature)
-    sd = info["content"]
-    embedded = sd["encap_content_info"]["content"]
-    data = content
-    if data is None:
-        if embedded.native is None:
-            raise ContentRequired()
-        data = bytes(embedded.native)
-    first = signer_infos(info)[0]
-    first_md = first["digest_algorithm"]["algorithm"].native
-    if hashlib.new(first_md, data).digest() != _message_digest(first):
-        raise ContentMismatch()
+    data = signed_content(info, content)
     cs = CAdESSigner(signer, profile, tsa=tsa, trust=trust)
     digest = hashlib.new(cs.digest_algorithm, data).digest()
     new_si, certs, crls = cs.parallel_signer_info(digest)
@@ -665,7 +683,7 @@ def upgrade(
     from ebys_support.trust import bundled_roots
 
     if str(to).upper() != "P4":
-        raise UnsupportedProfile(details={"profile": str(to)})
+        raise UnsupportedProfile(details={"profile": str(to), "reason": "upgrade_target"})
     info = load_signature(signature)
     now = now or datetime.now(UTC)
     embedded = [c.chosen for c in info["content"]["certificates"] or [] if c.name == "certificate"]
@@ -682,10 +700,12 @@ def upgrade(
             new_infos.append(si)
             continue
         if not prof.upgradable and not prof.needs_validation_data:
-            raise UnsupportedProfile(details={"profile": prof.name, "reason": "not upgradable to ES-XL"})
+            # P1 (BES) has no policy to keep; P2 is short-term: the Rehber forbids certificate and
+            # revocation references and values in it, so it can never become ES-XL.
+            raise UnsupportedProfile(details={"profile": prof.name, "reason": f"upgrade_{prof.name.lower()}"})
         ts = _signature_timestamp(si)
         if ts is None:
-            raise UnsupportedProfile(details={"profile": prof.name, "reason": "no signature time-stamp"})
+            raise UnsupportedProfile(details={"profile": prof.name, "reason": "no_timestamp"})
         if prof.upgrade_requires_grace:
             until = token_time(ts) + prof.grace_period
             if now < until:

@@ -57,9 +57,25 @@ class GracePeriodNotOver(Conflict):
 
 
 class UnsupportedProfile(UsageError):
-    """The profile (or the format/level combination) is not one we can produce."""
+    """The profile (or the format/level combination) is not one we can produce.
+
+    ``details["reason"]`` is a stable word saying why (``upgrade_p2``, ``pades_level``, ...); when the
+    catalogue has ``signing.unsupported_profile.<reason>``, that explanation is the message, so the user
+    reads why (e.g. that the Rehber forbids ES-XL data in P2) instead of a generic refusal. The code stays
+    ``signing.unsupported_profile``.
+    """
 
     code = "signing.unsupported_profile"
+
+    def localized(self, lang: str = "en") -> str:
+        from ebys_support import i18n
+
+        reason = self.details.get("reason")
+        if isinstance(reason, str) and self.code == UnsupportedProfile.code:
+            key = f"{self.code}.{reason}"
+            if i18n.has(key):
+                return i18n.message(key, lang, **self.details)
+        return super().localized(lang)
 
 
 class UnsupportedKey(UsageError):

@@ -82,10 +82,12 @@ class PyhankoAdapter(PyhankoSigner):
     Size-estimation dry runs never touch the key, so a card that asks the PIN per signature is asked once.
     """
 
-    def __init__(self, signer: Signer) -> None:
+    def __init__(self, signer: Signer, *, with_chain: bool = True) -> None:
+        # pyHanko adds the signing certificate itself; the registry holds the others (none for P1/P2).
+        certs = list(signer.chain) if with_chain else []
         super().__init__(
             signing_cert=signer.certificate,
-            cert_registry=SimpleCertificateStore.from_certs([signer.certificate, *signer.chain]),
+            cert_registry=SimpleCertificateStore.from_certs(certs),
             signature_mechanism=signer.signature_algorithm(),
             prefer_pss=signer.pss,
         )
@@ -103,18 +105,20 @@ class PyhankoAdapter(PyhankoSigner):
 def level_for(profile: Profile, level: str | None) -> str:
     """The PAdES level to produce: ``level`` if the profile allows it, else the profile's minimum.
 
-    :raises UnsupportedProfile: unknown level, or one too weak for the profile (P2/P3 need B-T, P4 B-LT).
+    P1 allows B-B and B-T; P2 and P3 B-T (a ``/DSS`` is validation data: forbidden in P2, and for P3
+    collected by :func:`upgrade_pdf` after the grace period); P4 B-LT and B-LTA.
+
+    :raises UnsupportedProfile: an unknown level, or one the profile does not allow.
     """
     if level is None:
         return profile.pades_level
-    lv = level.upper()
+    lv = level.strip().upper()
     if not lv.startswith("B-"):
         lv = "B-" + lv
-    if lv not in PADES_LEVELS:
-        raise UnsupportedProfile(details={"profile": f"{profile.name}/{level}"})
-    if PADES_LEVELS.index(lv) < PADES_LEVELS.index(profile.pades_level):
+    allowed = ", ".join(profile.pades_levels)
+    if lv not in PADES_LEVELS or lv not in profile.pades_levels:
         raise UnsupportedProfile(
-            details={"profile": f"{profile.name}/{lv}", "reason": f"needs {profile.pades_level}"}
+            details={"profile": profile.name, "level": level, "allowed": allowed, "reason": "pades_level"}
         )
     return lv
 
@@ -256,7 +260,9 @@ def _sign_bb(
         kwargs["stamp_style"] = _stamp_style(visible, font)
         name = visible.name or signer.certificate.subject.native.get("common_name", "")
         text_params = {"name": _text(str(name), font), "title": _text(visible.title or "", font)}
-    pdf_signer = signers.PdfSigner(meta, signer=PyhankoAdapter(signer), **kwargs)
+    # P1/P2 forbid the chain in the CMS (DOMAIN §5): the signer's certificate only.
+    adapter = PyhankoAdapter(signer, with_chain=profile.allows_validation_data)
+    pdf_signer = signers.PdfSigner(meta, signer=adapter, **kwargs)
     try:
         pdf_signer.sign_pdf(w, output=out, appearance_text_params=text_params)
     except SigningError as exc:
@@ -266,13 +272,27 @@ def _sign_bb(
         raise
 
 
-def _doc_timestamp(src: IO[bytes], out: IO[bytes], tsa: TSAClient, digest: str) -> None:
+def _doc_timestamp(src: IO[bytes], out: IO[bytes], tsa: TSAClient, digest: str) -> Any:
+    """Append a document time-stamp; returns its token."""
     src.seek(0)
     w = IncrementalPdfFileWriter(src, strict=False)
+    stamper = tsa.pyhanko()
     try:
-        signers.PdfTimeStamper(tsa.pyhanko()).timestamp_pdf(w, digest, output=out)
+        signers.PdfTimeStamper(stamper).timestamp_pdf(w, digest, output=out)
     except TimestampRequestError as exc:
         raise TSAUnavailable(details={"url": tsa.url, "reason": str(exc)}) from None
+    return getattr(stamper, "last_token", None)
+
+
+def _signature_timestamp(
+    src: IO[bytes], out: IO[bytes], tsa: TSAClient, digest: str, profile: Profile, signed_at: datetime
+) -> None:
+    """The signature's time-stamp as a ``/DocTimeStamp``, refused when too long after ``/M`` (Rehber: 2 h)."""
+    from ebys_support.signing.cades import check_timestamp_window
+
+    token = _doc_timestamp(src, out, tsa, digest)
+    if token is not None:
+        check_timestamp_window(profile, signed_at, token)
 
 
 def _add_dss(
@@ -344,7 +364,7 @@ def upgrade_pdf(
     from ebys_support.signing.errors import GracePeriodNotOver, NotASignature
 
     if str(to).upper() != "P4":
-        raise UnsupportedProfile(details={"profile": str(to)})
+        raise UnsupportedProfile(details={"profile": str(to), "reason": "upgrade_target"})
     now = now or datetime.now(UTC)
 
     def run(out: IO[bytes] | None) -> bytes | None:
@@ -366,10 +386,12 @@ def upgrade_pdf(
             if profiles is not None:
                 prof = profiles.get(prof.name, prof)
             if not (prof.upgradable or prof.needs_validation_data):
-                raise UnsupportedProfile(details={"profile": prof.name, "reason": "not upgradable"})
+                raise UnsupportedProfile(
+                    details={"profile": prof.name, "reason": f"upgrade_{prof.name.lower()}"}
+                )
             stamps = reader.embedded_timestamp_signatures
             if not stamps:
-                raise UnsupportedProfile(details={"profile": prof.name, "reason": "no document time-stamp"})
+                raise UnsupportedProfile(details={"profile": prof.name, "reason": "no_timestamp"})
             if prof.upgrade_requires_grace:
                 tst_info = stamps[0].signed_data["encap_content_info"]["content"].parsed
                 stamped: datetime = tst_info["gen_time"].native
@@ -485,13 +507,16 @@ def sign_pdf(
                 )
                 return
             assert tsa_client is not None
+            md = signer.digest_algorithm
             with tempfile.TemporaryFile() as t1:
+                # The PDF /M is the local time at signing, taken just after this moment.
+                signed_at = datetime.now(UTC).replace(microsecond=0)
                 _sign_bb(w, t1, signer, prof, field_name=n, visible=visible, reason=reason, location=location)
                 if lv == "B-T":
-                    _doc_timestamp(t1, out, tsa_client, signer.digest_algorithm)
+                    _signature_timestamp(t1, out, tsa_client, md, prof, signed_at)
                     return
                 with tempfile.TemporaryFile() as t2:
-                    _doc_timestamp(t1, t2, tsa_client, signer.digest_algorithm)
+                    _signature_timestamp(t1, t2, tsa_client, md, prof, signed_at)
                     if lv == "B-LT":
                         _add_dss(t2, out, signer, tsa_client, prof, trust, revocation_timeout)
                         return

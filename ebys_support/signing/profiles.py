@@ -22,12 +22,17 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from ebys_support.errors import ConfigurationError
 from ebys_support.signing.errors import UnsupportedProfile
+
+if TYPE_CHECKING:
+    from ebys_support.config import SigningConfig
 
 __all__ = [
     "PROFILE_NAMES",
+    "profiles_from_config",
     "PADES_LEVELS",
     "Profile",
     "get_profile",
@@ -67,6 +72,8 @@ class Profile:
     cades_level: str
     #: Lowest PAdES level that satisfies the profile.
     pades_level: str
+    #: PAdES levels allowed at signing (B-LT/B-LTA only where validation data is allowed at signing).
+    pades_levels: tuple[str, ...]
     #: Signed attributes that must be present.
     required_signed: frozenset[str]
     #: Signed attributes that must never be present.
@@ -91,6 +98,15 @@ class Profile:
     def needs_validation_data(self) -> bool:
         """Whether certificate and revocation values are embedded at signing (P4)."""
         return "revocation_values" in self.required_unsigned
+
+    @property
+    def allows_validation_data(self) -> bool:
+        """Whether the final form may hold the CA chain and revocation data (P3, P4; never P1, P2).
+
+        The Rehber forbids certificate and revocation references and values, and the chain and CRLs in
+        the CMS ``certificates``/``crls``, in P1 and P2: those carry the signer's certificate only.
+        """
+        return "revocation_values" in self.final_unsigned
 
     @property
     def upgradable(self) -> bool:
@@ -139,7 +155,7 @@ def load_profiles(
     if policy_hash is None:
         policy_hash = bytes.fromhex(defaults["policy_hash_sha256"])
     if len(policy_hash) != 32:
-        raise UnsupportedProfile(details={"profile": "policy_hash", "reason": "not a SHA-256 value"})
+        raise UnsupportedProfile(details={"profile": "policy_hash", "reason": "policy_hash"})
     template = policy_uri_template or defaults["policy_uri_template"]
     delay = timestamp_max_delay or timedelta(seconds=int(defaults["timestamp_max_delay_seconds"]))
     forbidden_all = raw["forbidden_everywhere"]
@@ -163,6 +179,7 @@ def load_profiles(
             upgrade_requires_grace=bool(p["upgrade_requires_grace"]),
             cades_level=p["cades_level"],
             pades_level=p["pades_level"],
+            pades_levels=tuple(p["pades_levels"]),
             required_signed=frozenset(p["required_signed"]),
             forbidden_signed=frozenset(p["forbidden_signed"]),
             required_unsigned=frozenset(p["required_unsigned"]),
@@ -172,6 +189,33 @@ def load_profiles(
             timestamp_max_delay=delay,
         )
     return MappingProxyType(out)
+
+
+def profiles_from_config(cfg: SigningConfig) -> MappingProxyType[str, Profile]:
+    """The profiles with the unconfirmed values of the ``[signing]`` config section applied.
+
+    :raises ConfigurationError: ``config.invalid_value`` naming ``signing.policy_hash`` when it is not
+        64 hexadecimal digits (a SHA-256 value).
+    """
+    kwargs: dict[str, Any] = {}
+    if cfg.policy_hash:
+        try:
+            value = bytes.fromhex(cfg.policy_hash)
+        except ValueError:
+            value = b""
+        if len(value) != 32:
+            raise ConfigurationError(
+                "config.invalid_value",
+                details={"key": "signing.policy_hash", "reason": "not a SHA-256 value in hex", "source": ""},
+            )
+        kwargs["policy_hash"] = value
+    if cfg.policy_uri_template:
+        kwargs["policy_uri_template"] = cfg.policy_uri_template
+    if cfg.timestamp_max_delay:
+        kwargs["timestamp_max_delay"] = timedelta(seconds=cfg.timestamp_max_delay)
+    if cfg.grace_period_hours:
+        kwargs["grace_period"] = timedelta(hours=cfg.grace_period_hours)
+    return load_profiles(**kwargs)
 
 
 @lru_cache(maxsize=1)

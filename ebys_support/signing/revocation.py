@@ -99,7 +99,14 @@ def _get(session: requests.Session, url: str, timeout: float, **kwargs: object) 
 
 
 def _subject(cert: x509.Certificate) -> str:
-    return str(cert.subject.human_friendly)
+    """The certificate's common name (with the serialNumber, the T.C. Kimlik No of a NES), else the whole
+    subject: a name people recognise, without asn1crypto's English field labels."""
+    native = cert.subject.native
+    cn = native.get("common_name")
+    if not cn:
+        return str(cert.subject.human_friendly)
+    serial = native.get("serial_number")
+    return f"{cn} ({serial})" if serial else str(cn)
 
 
 def fetch_ocsp(

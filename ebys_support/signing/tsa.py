@@ -107,6 +107,8 @@ class _PyhankoStamper(TimeStamper):
     def __init__(self, client: TSAClient) -> None:
         super().__init__()
         self._client = client
+        #: The last token obtained (to check its time against the signing time).
+        self.last_token: cms.ContentInfo | None = None
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         import asyncio
@@ -115,6 +117,8 @@ class _PyhankoStamper(TimeStamper):
 
     async def async_timestamp(self, message_digest: Any, md_algorithm: Any) -> cms.ContentInfo:
         try:
-            return await super().async_timestamp(message_digest, md_algorithm)
+            token = await super().async_timestamp(message_digest, md_algorithm)
         except TimestampRequestError as exc:
             raise self._client._fail(str(exc)) from None
+        self.last_token = token
+        return token

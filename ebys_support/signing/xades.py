@@ -172,9 +172,9 @@ def sign_xml(
 
     prof = get_profile(profile)
     if prof.needs_validation_data:
-        raise UnsupportedProfile(details={"profile": f"{prof.name} XAdES", "reason": "ES-XL"})
+        raise UnsupportedProfile(details={"profile": prof.name, "format": "xades", "reason": "xades_p4"})
     if mode not in ("enveloping", "enveloped", "detached"):
-        raise UnsupportedProfile(details={"profile": f"XAdES {mode}"})
+        raise UnsupportedProfile(details={"profile": f"XAdES {mode}", "reason": "xades_mode"})
     tsa_client = TSAClient(tsa) if isinstance(tsa, str) else tsa
     if prof.needs_timestamp and tsa_client is None:
         raise UsageError("signing.tsa_required", details={"profile": prof.name})
@@ -246,7 +246,8 @@ def sign_xml(
     sv = _sub(sig, _ds("SignatureValue"), Id=f"{sig_id}-SignatureValue")
     ki = _sub(sig, _ds("KeyInfo"))
     x5 = _sub(ki, _ds("X509Data"))
-    for c in (signer.certificate, *signer.chain):
+    # P1/P2 forbid the chain as validation data (DOMAIN §5): the signer's certificate only.
+    for c in (signer.certificate, *(signer.chain if prof.allows_validation_data else ())):
         _sub(x5, _ds("X509Certificate"), _b64(c.dump()))
     qp_obj = _sub(sig, _ds("Object"))
     qp = _qualifying_properties(sig_id, ref_id, signer, prof, md, signing_time, mime_type)

@@ -311,3 +311,85 @@ def test_timestamp_outside_the_window(pki: Any, p12: Any) -> None:
         )
     assert exc.value.code == "signing.timestamp_out_of_window"
     assert exc.value.details["limit"] == 7200
+
+
+# -- review: chain and CRLs only where the profile allows validation data; explained refusals ----------
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_cms_certificates_and_crls_follow_the_profile(signed: Any, pki: Any, profile: str) -> None:
+    # DOMAIN §5: "CMS certificates + crls" are forbidden in P1/P2 (the signer's certificate only) and
+    # required in the final P3/P4 forms.
+    sd = cms.ContentInfo.load(signed[(profile, False)])["content"]
+    subjects = [c.chosen.subject for c in sd["certificates"]]
+    if profile in ("P1", "P2"):
+        assert subjects == [pki.signer("rsa").cert.subject]
+        assert not sd["crls"]
+    else:
+        assert pki.ca.subject in subjects
+    if profile == "P4":
+        assert len(sd["crls"]) >= 1
+
+
+def test_p2_countersignature_and_parallel_add_no_chain(signed: Any, pki: Any, p12: Any) -> None:
+    result = countersign(signed[("P1", False)], p12("ec"), "P1")
+    result = add_parallel(result, p12("ec384"), "P2", tsa=pki.tsa_url)
+    sd = cms.ContentInfo.load(result)["content"]
+    subjects = {c.chosen.subject.dump() for c in sd["certificates"]}
+    assert subjects == {pki.signer(n).cert.subject.dump() for n in ("rsa", "ec", "ec384")}
+    assert not sd["crls"]
+
+
+def test_upgrade_refusals_explain_why(signed: Any) -> None:
+    later = datetime.now(UTC) + timedelta(days=2)
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade(signed[("P2", False)], "P4", now=later)
+    assert exc.value.code == "signing.unsupported_profile"
+    assert exc.value.details["reason"] == "upgrade_p2"
+    assert "forbids certificate and revocation references and values in P2" in exc.value.localized("en")
+    assert "Rehber P2'de sertifika ve iptal bilgisi" in exc.value.localized("tr")
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade(signed[("P1", False)], "P4", now=later)
+    assert "P1 (BES)" in exc.value.localized("en")
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade(signed[("P3", False)], "P3")
+    assert exc.value.details["reason"] == "upgrade_target"
+    assert "--to P4" in exc.value.localized("tr")
+    # The generic message for an unknown profile name.
+    with pytest.raises(UnsupportedProfile) as exc:
+        get_profile("P9")
+    assert exc.value.localized("en") == "Unknown or unsupported profile P9: use P1, P2, P3 or P4."
+
+
+def test_p3_without_timestamp_cannot_be_upgraded(pki: Any, p12: Any) -> None:
+    # A P3 SignerInfo stripped of its time-stamp (ES-EPES): ES-XL has nothing to build on.
+    sig = cades.sign(CONTENT, p12("rsa"), "P3", tsa=pki.tsa_url)
+    info = cms.ContentInfo.load(sig)
+    (si,) = signer_infos(sig)
+    bare = cms.SignerInfo({k: si[k] for k in si if k != "unsigned_attrs"})
+    sd = info["content"]
+    stripped = cms.ContentInfo(
+        {
+            "content_type": "signed_data",
+            "content": {
+                "version": sd["version"],
+                "digest_algorithms": sd["digest_algorithms"],
+                "encap_content_info": sd["encap_content_info"],
+                "certificates": sd["certificates"],
+                "signer_infos": [bare],
+            },
+        }
+    ).dump()
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade(stripped, "P4", now=datetime.now(UTC) + timedelta(days=2))
+    assert exc.value.details["reason"] == "no_timestamp"
+    assert "time-stamp" in exc.value.localized("en")
+
+
+def test_parallel_content_checked_before_signing(signed: Any) -> None:
+    info = cades.load_signature(signed[("P1", True)])
+    with pytest.raises(ContentRequired):
+        cades.signed_content(info)
+    with pytest.raises(ContentMismatch):
+        cades.signed_content(info, b"other")
+    assert cades.signed_content(info, CONTENT) == CONTENT

@@ -374,3 +374,170 @@ def test_two_inputs_one_output(cli: Cli, tmp_path: Path) -> None:
     r = cli("--json", "sign", str(tmp_path / "a.txt"), str(tmp_path / "a.xml"), "--out", str(tmp_path / "o"))
     assert r.exit_code == 2
     assert r.json()["error"]["code"] == "signing.duplicate_output"
+
+
+# -- review: refusals before the PIN, explained refusals, summary names ---------------------------------
+
+
+def test_impossible_requests_are_refused_before_the_pin(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    # No PIN is given at all: each refusal must come before the PIN would be asked for.
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "a.pdf").write_bytes(minimal_pdf())
+    p12, _pw = _p12(pki)
+    out = str(tmp_path / "o")
+    r = cli("--json", "sign", str(tmp_path / "a.txt"), "--profile", "P2", "--pkcs12", p12, "--out", out)
+    assert r.exit_code == 2
+    assert r.json()["error"]["code"] == "signing.tsa_required"
+    r = cli(
+        "--json", "sign", str(tmp_path / "a.pdf"), "--format", "pades", "--level", "B-LT",
+        "--tsa", pki.tsa_url, "--pkcs12", p12, "--out", out,
+    )  # fmt: skip
+    assert r.exit_code == 2
+    err = r.json()["error"]
+    assert (err["code"], err["details"]["reason"]) == ("signing.unsupported_profile", "pades_level")
+    r = cli(
+        "--lang", "tr", "sign", str(tmp_path / "a.txt"), "--format", "xades", "--profile", "P4",
+        "--tsa", pki.tsa_url, "--pkcs12", p12, "--out", out,
+    )  # fmt: skip
+    assert r.exit_code == 2
+    assert "XAdES olarak üretilmez" in r.stderr
+    r = cli("--json", "sign", "countersign", str(tmp_path / "a.txt"), "--profile", "P3", "--out", out)
+    assert r.json()["error"]["code"] == "signing.not_a_signature"
+    assert not (tmp_path / "o").exists()
+
+
+def test_parallel_and_countersign_checks_before_the_pin(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("içerik")
+    (tmp_path / "b.txt").write_text("başka")
+    p12, pw = _p12(pki)
+    r = cli(
+        "sign", str(tmp_path / "a.txt"), "--detached", "--pkcs12", p12, "--pin-stdin",
+        "--out", str(tmp_path / "1"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "1 signed, 0 failed (CAdES P1)." in r.stdout
+    sig = str(tmp_path / "1" / "a.p7s")
+    out = str(tmp_path / "2")
+    r = cli("--json", "sign", "add-parallel", sig, "--pkcs12", p12, "--out", out)
+    assert r.json()["error"]["code"] == "signing.content_required"
+    r = cli(
+        "--json",
+        "sign",
+        "add-parallel",
+        sig,
+        "--content",
+        str(tmp_path / "b.txt"),
+        "--pkcs12",
+        p12,
+        "--out",
+        out,
+    )
+    assert r.json()["error"]["code"] == "signing.content_mismatch"
+    r = cli("--json", "sign", "countersign", sig, "--profile", "P2", "--pkcs12", p12, "--out", out)
+    assert r.json()["error"]["code"] == "signing.tsa_required"
+    assert not (tmp_path / "2").exists()
+
+
+def test_upgrade_of_p2_explains_why(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    p12, pw = _p12(pki)
+    r = cli(
+        "sign", str(tmp_path / "a.txt"), "--profile", "P2", "--tsa", pki.tsa_url, "--pkcs12", p12,
+        "--pin-stdin", "--out", str(tmp_path / "1"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    sig = str(tmp_path / "1" / "a.imz")
+    r = cli("--lang", "tr", "sign", "upgrade", sig, "--out", str(tmp_path / "2"))
+    assert r.exit_code == 2
+    assert "Bu bir P2 (kısa dönemli) imza" in r.stderr
+    assert "P3 (bekleme süresinden sonra yükseltilebilir) ya da P4" in r.stderr
+    r = cli("--json", "sign", "upgrade", sig, "--to", "P3", "--out", str(tmp_path / "2"))
+    assert r.json()["error"]["details"]["reason"] == "upgrade_target"
+    assert not (tmp_path / "2").exists()
+
+
+def test_bad_policy_hash_setting(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    r = cli(
+        "--json", "sign", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"),
+        env={"EBYS_SIGNING_POLICY_HASH": "abcd"},
+    )  # fmt: skip
+    assert r.exit_code == 5
+    err = r.json()["error"]
+    assert (err["code"], err["details"]["key"]) == ("config.invalid_value", "signing.policy_hash")
+
+
+def test_upgrade_of_an_attached_signature_over_a_pdf(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    # An attached .imz of a PDF holds "%PDF-" near its start: it is still a CAdES signature.
+    (tmp_path / "dilekce.pdf").write_bytes(minimal_pdf())
+    p12, pw = _p12(pki)
+    r = cli(
+        "sign", str(tmp_path / "dilekce.pdf"), "--profile", "P3", "--tsa", pki.tsa_url, "--pkcs12", p12,
+        "--pin-stdin", "--out", str(tmp_path / "1"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    r = cli("--json", "sign", "upgrade", str(tmp_path / "1" / "dilekce.imz"), "--out", str(tmp_path / "2"))
+    assert r.exit_code == 1
+    assert r.json()["error"]["code"] == "signing.grace_period_not_over"
+
+
+def test_countersign_shows_the_policy(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    p12, pw = _p12(pki)
+    r = cli(
+        "sign",
+        str(tmp_path / "a.txt"),
+        "--pkcs12",
+        p12,
+        "--pin-stdin",
+        "--out",
+        str(tmp_path / "1"),
+        stdin=pw,
+    )
+    assert r.exit_code == 0, r.stderr
+    r = cli(
+        "--lang", "tr", "sign", "countersign", str(tmp_path / "1" / "a.imz"), "--profile", "P3",
+        "--tsa", pki.tsa_url, "--pkcs12", p12, "--pin-stdin", "--out", str(tmp_path / "2"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "Seri imza eklendi" in r.stdout
+    assert "İmza politikası: 2.16.792.1.61.0.1.5070.3.2.1" in r.stdout
+
+
+def test_batch_stops_when_the_tsa_is_down(cli: Cli, pki: Any, tmp_path: Path, dead_url: str) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(name)
+    p12, pw = _p12(pki)
+    files = [str(tmp_path / f"{n}.txt") for n in ("a", "b", "c")]
+    r = cli(
+        "--json", "sign", *files, "--profile", "P2", "--tsa", dead_url, "--pkcs12", p12, "--pin-stdin",
+        "--out", str(tmp_path / "o"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 5
+    body = r.json()
+    assert [f["error"]["code"] for f in body["failed"]] == ["signing.tsa_unavailable"]
+    assert body["not_attempted"] == files[1:]
+    assert body["signed"] == []
+    r = cli(
+        "--lang", "tr", "sign", *files, "--profile", "P2", "--tsa", dead_url, "--pkcs12", p12, "--pin-stdin",
+        "--out", str(tmp_path / "o"), stdin=pw,
+    )  # fmt: skip
+    assert "Durduruldu: kalan 2 dosya imzalanmadı" in r.stdout
+    assert "0 dosya imzalandı, 1 dosya imzalanamadı (CAdES P2)." in r.stdout
+    assert "İmza politikası" not in r.stdout  # nothing was signed under it
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
+def test_revoked_signer_is_named_plainly(cli: Cli, pki: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "b.txt").write_text("b")
+    p12, pw = _p12(pki, "revoked")
+    r = cli(
+        "--lang", "tr", "sign", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--profile", "P4",
+        "--tsa", pki.tsa_url, "--pkcs12", p12, "--pin-stdin", "--out", str(tmp_path / "o"), stdin=pw,
+    )  # fmt: skip
+    assert r.exit_code == 1
+    cn = pki.signer("revoked").cert.subject.native["common_name"]
+    assert f"İmza sertifikası {cn} ({pki.signer('revoked').tckn}) iptal edilmiş (OCSP)" in r.stderr
+    assert "Common Name" not in r.stderr
+    assert "kalan 1 dosya imzalanmadı" in r.stdout

@@ -160,3 +160,84 @@ def test_upgrade_p3_pdf_after_grace(signed_pdfs: Any, pki: Any, tmp_path: Path) 
     # Already long-term: unchanged.
     lt = signed_pdfs[("P4", "B-LT")]
     assert upgrade_pdf(lt, "P4") == lt
+
+
+# -- review: levels per profile, /M, chain only where allowed, time-stamp window ----------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "level"), [("P1", "B-LT"), ("P1", "B-LTA"), ("P2", "B-LT"), ("P3", "B-LT"), ("P4", "B-T")]
+)
+def test_levels_the_profile_forbids(p12: Any, pdf_bytes: bytes, pki: Any, profile: str, level: str) -> None:
+    # A /DSS is validation data: forbidden in P1/P2, and a P3 PDF gets it from `upgrade` after the grace.
+    with pytest.raises(UnsupportedProfile) as exc:
+        sign_pdf(pdf_bytes, p12("rsa"), profile, level=level, tsa=pki.tsa_url)
+    assert exc.value.details["reason"] == "pades_level"
+    allowed = ", ".join(get_profile(profile).pades_levels)
+    assert f"allowed: {allowed}" in exc.value.localized("en")
+    assert f"izin verilenler: {allowed}" in exc.value.localized("tr")
+
+
+def test_p1_b_t_has_a_doc_timestamp_and_no_dss(p12: Any, pdf_bytes: bytes, pki: Any) -> None:
+    out = sign_pdf(pdf_bytes, p12("ec"), "P1", level="b-t", tsa=pki.tsa_url)
+    assert out is not None
+    r = _reader(out)
+    assert len(r.embedded_timestamp_signatures) == 1
+    assert "/DSS" not in r.root
+
+
+@pytest.mark.parametrize(("profile", "level"), [("P1", "B-B"), ("P2", "B-T"), ("P3", "B-T"), ("P4", "B-LT")])
+def test_signing_time_is_the_pdf_m_and_chain_follows_the_profile(
+    signed_pdfs: Any, pki: Any, profile: str, level: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pyhanko.pdf_utils.generic import parse_pdf_date
+
+    r = _reader(signed_pdfs[(profile, level)])
+    (sig,) = r.embedded_regular_signatures
+    m = parse_pdf_date(str(sig.sig_object["/M"]))
+    assert abs(datetime.now(UTC) - m) < timedelta(hours=1)
+    for ts in r.embedded_timestamp_signatures:
+        gen = ts.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+        assert timedelta(seconds=-5) <= gen - m <= get_profile(profile).timestamp_max_delay
+    subjects = [c.chosen.subject for c in sig.signed_data["certificates"]]
+    assert len({s.dump() for s in subjects}) == len(subjects)  # no certificate twice
+    if profile in ("P1", "P2"):
+        assert subjects == [pki.signer("rsa").cert.subject]
+    else:
+        assert pki.ca.subject in subjects
+
+
+def test_doc_timestamp_outside_the_window(p12: Any, pdf_bytes: bytes, pki: Any, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ebys_support.signing import TimestampOutOfWindow, TSAClient
+    from tests.fixtures.pki import FAKE_TIME_HEADER
+
+    tsa = TSAClient(pki.tsa_url)
+    # A TSA three hours ahead of this computer's clock: /M would be 3 h before the time-stamp.
+    tsa._http.headers[FAKE_TIME_HEADER] = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    out = tmp_path / "late.pdf"
+    with pytest.raises(TimestampOutOfWindow) as exc:
+        sign_pdf(pdf_bytes, p12("rsa"), "P2", tsa=tsa, output=out)
+    assert exc.value.code == "signing.timestamp_out_of_window"
+    assert list(tmp_path.iterdir()) == []
+    tsa.close()
+
+
+def test_upgrade_pdf_refusals_explain(signed_pdfs: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ebys_support.signing.pades import upgrade_pdf
+
+    later = datetime.now(UTC) + timedelta(days=2)
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade_pdf(signed_pdfs[("P2", "B-T")], "P4", now=later)
+    assert exc.value.details["reason"] == "upgrade_p2"
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade_pdf(signed_pdfs[("P1", "B-B")], "P4", now=later)
+    assert exc.value.details["reason"] == "upgrade_p1"
+    with pytest.raises(UnsupportedProfile) as exc:
+        upgrade_pdf(signed_pdfs[("P3", "B-T")], "B-LT")
+    assert exc.value.details["reason"] == "upgrade_target"

@@ -177,3 +177,39 @@ def test_token_signer(pki: Any, softhsm: Any, token_factory: Any, tmp_path: Path
         )
         assert r.status_code == 200, r.json
     app.extensions["ebys"].cached("signing.signer", lambda: None).close()
+
+
+def test_levels_and_formats_the_profile_forbids_are_explained(client: Any, api_key: Any) -> None:
+    headers = {**api_key("signer"), "Accept-Language": "tr"}
+    pdf = {"content": _b64(minimal_pdf()), "format": "pades"}
+    for profile, level in (("P1", "B-LT"), ("P2", "B-LTA"), ("P3", "B-LT")):
+        r = client.post(
+            "/v1/signatures/sign", json={**pdf, "profile": profile, "level": level}, headers=headers
+        )
+        assert r.status_code == 400
+        err = r.json["error"]
+        assert (err["code"], err["details"]["reason"]) == ("signing.unsupported_profile", "pades_level")
+        assert "izin verilmez" in err["message"]
+    r = client.post("/v1/signatures/sign", json={**pdf, "profile": "P1", "level": "B-T"}, headers=headers)
+    assert r.status_code == 200, r.json
+    assert r.json["level"] == "B-T"
+    r = client.post(
+        "/v1/signatures/sign",
+        json={"content": _b64(b"<a/>"), "format": "xades", "profile": "P4"},
+        headers=headers,
+    )
+    assert "XAdES olarak üretilmez" in r.json["error"]["message"]
+
+
+def test_bad_policy_hash_setting(app_config: dict[str, Any], client: Any, api_key: Any, app: Any) -> None:
+    from service import create_app
+
+    broken = {**app_config["signing"], "policy_hash": "not-hex"}
+    other = create_app({"instance": app.instance_path, "signing": broken})
+    other.test_client_class = type(client)
+    r = other.test_client().post(
+        "/v1/signatures/sign", json={"content": _b64(b"x")}, headers=api_key("signer")
+    )
+    assert r.status_code == 500
+    assert r.json["error"]["code"] == "config.invalid_value"
+    assert r.json["error"]["details"]["key"] == "signing.policy_hash"

@@ -102,3 +102,27 @@ def test_tampering_is_detected(p12: Any, xmlsec_verify: Any, tmp_path: Path) -> 
     path = tmp_path / "t.xml"
     path.write_bytes(out.replace("Çalışma".encode(), b"Calisma"))
     assert xmlsec_verify(path).returncode != 0
+
+
+@pytest.mark.parametrize("profile", ["P1", "P2", "P3"])
+def test_key_info_chain_follows_the_profile(pki: Any, p12: Any, profile: str) -> None:
+    tsa = pki.tsa_url if profile != "P1" else None
+    doc = etree.fromstring(sign_xml(XML_DOC, p12("rsa"), profile, tsa=tsa))
+    certs = [
+        base64.b64decode(c.text) for c in doc.iterfind(".//ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
+    ]
+    assert certs[0] == pki.signer("rsa").cert.dump()
+    assert len(certs) == (1 if profile in ("P1", "P2") else 3)
+
+
+def test_xades_error_paths(pki: Any, p12: Any) -> None:
+    with pytest.raises(UsageError) as exc:
+        sign_xml(XML_DOC, p12("rsa"), "P2")
+    assert exc.value.code == "signing.tsa_required"
+    with pytest.raises(UnsupportedProfile) as uexc:
+        sign_xml(XML_DOC, p12("rsa"), "P1", mode="inside")  # type: ignore[arg-type]
+    assert uexc.value.details["reason"] == "xades_mode"
+    assert "enveloping, enveloped ya da detached" in uexc.value.localized("tr")
+    with pytest.raises(UnsupportedProfile) as uexc:
+        sign_xml(XML_DOC, p12("rsa"), "P4", tsa=pki.tsa_url)
+    assert "--format cades" in uexc.value.localized("en")
