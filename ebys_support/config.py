@@ -85,6 +85,10 @@ class SdpConfig:
     """SDP file-plan catalogues."""
 
     catalogue: str = _doc("Path of the institution's SDP catalogue (JSON written by ``sdp import``).", "")
+    dispositions: str = _doc(
+        "Path of retention rules JSON (what each Saklama Kodu implies); empty: the shipped, unconfirmed ones.",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,20 @@ class DetsisConfig:
     registry: str = _doc("Path of the registry snapshot the service loads.", "")
     mapping: str = _doc("Path of the municipality's unit mapping (CSV or YAML).", "")
     institution: int = _doc("DETSİS number of our own institution (the belediye), 0 if unset.", 0)
+    auth_error_markers: tuple[str, ...] = _doc(
+        "Words that mark a HataMsj or SOAP fault as a refused login (the service's wording is unconfirmed;"
+        " compared without case or Turkish letters).",
+        (
+            "sifre",
+            "parola",
+            "yetki",
+            "kimlik dogrula",
+            "kullanici adi",
+            "password",
+            "authenticat",
+            "unauthori",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,19 @@ class SigningConfig:
     key_id: str = _doc("Server-held signer: key CKA_ID in hex.", "")
     pin: str | None = _doc("Server-held signer: token PIN (use pin_file).", None)
     signer_name: str = _doc("Name integrations use for the server-held signer.", "")
+    token_serial: str = _doc("Server-held signer: token serial number (instead of the label).", "")
+    cert_label: str = _doc("Server-held signer: certificate label (instead of key_id).", "")
+    pss: bool = _doc("Server-held signer: RSA-PSS instead of PKCS#1 v1.5.", False)
+    profile: str = _doc("Default profile of the service's signatures (P1–P4).", "P2")
+    trust: tuple[str, ...] = _doc(
+        "Extra CA certificate files or folders to complete chains (P4, PAdES LT).", ()
+    )
+    policy_hash: str = _doc(
+        "Policy hash (SHA-256, hex) put in P2–P4 signatures; empty: the Rehber PDF's.", ""
+    )
+    policy_uri_template: str = _doc("SPuri template with {compact_oid}; empty: the eimza.gov.tr address.", "")
+    timestamp_max_delay: int = _doc("Largest signing-time to time-stamp delay in seconds; 0: 7200.", 0)
+    grace_period_hours: int = _doc("Grace period of P2/P3 before an ES-XL upgrade, in hours; 0: 24.", 0)
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,10 @@ class KamusmConfig:
     renewal_window_days: int = _doc("Renewal allowed this many days before expiry.", 90)
     holidays: tuple[str, ...] = _doc("Public holidays (YYYY-MM-DD) skipped by the SLA clock.", ())
     holidays_file: str = _doc("A file with one holiday date per line.", "")
+    sla_days: int = _doc("Working days the directorate has for a request (its SLA clock).", 10)
+    sla_days_by_type: tuple[str, ...] = _doc('Per-type SLA overrides, e.g. ["pin_unblock=2"].', ())
+    timezone: str = _doc("Time zone of the working-day calendar.", "Europe/Istanbul")
+    notify_cc: tuple[str, ...] = _doc("Addresses copied on expiry notifications (the IT directorate).", ())
 
 
 @dataclass(frozen=True)
@@ -279,9 +314,12 @@ def _convert(section: str, key: str, hint: Any, raw: Any, source: str) -> Any:
     return raw
 
 
-def _read_secret_file(path: str, key: str, source: str) -> str:
+def _read_secret_file(path: str, key: str, source: str, base: Path) -> str:
+    file = Path(path).expanduser()
+    if not file.is_absolute():
+        file = base / file  # relative to the instance folder, like every other path in the config
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(
             "config.invalid_value",
@@ -291,7 +329,9 @@ def _read_secret_file(path: str, key: str, source: str) -> str:
     return lines[0].strip() if lines else ""
 
 
-def _apply(values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, source: str) -> None:
+def _apply(
+    values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, source: str, base: Path
+) -> None:
     cls = _SECTIONS.get(section)
     if cls is None:
         raise ConfigurationError("config.unknown_key", details={"key": f"{section}.{key}", "source": source})
@@ -299,7 +339,7 @@ def _apply(values: dict[str, dict[str, Any]], section: str, key: str, raw: Any, 
     names = {f.name for f in dataclasses.fields(cls)}
     if key not in names and key.endswith("_file") and key[: -len("_file")] in names and _is_secret(key[:-5]):
         target = key[: -len("_file")]
-        values.setdefault(section, {})[target] = _read_secret_file(str(raw), f"{section}.{key}", source)
+        values.setdefault(section, {})[target] = _read_secret_file(str(raw), f"{section}.{key}", source, base)
         return
     if key not in names:
         raise ConfigurationError("config.unknown_key", details={"key": f"{section}.{key}", "source": source})
@@ -333,15 +373,15 @@ def load(
             if not isinstance(table, dict):
                 raise ConfigurationError("config.unknown_key", details={"key": section, "source": str(path)})
             for key, raw in table.items():
-                _apply(values, section, key, raw, str(path))
+                _apply(values, section, key, raw, str(path), folder)
     for name, raw in sorted(env.items()):
         if not name.startswith("EBYS_") or name in RESERVED_ENV:
             continue
         rest = name[len("EBYS_") :].lower()
         section, _, key = rest.partition("_")
-        _apply(values, section, key, raw, f"environment variable {name}")
+        _apply(values, section, key, raw, f"environment variable {name}", folder)
     for section, table in (overrides or {}).items():
         for key, raw in table.items():
-            _apply(values, section, key, raw, "overrides")
+            _apply(values, section, key, raw, "overrides", folder)
     sections = {name: _SECTIONS[name](**values.get(name, {})) for name in _SECTIONS}
     return Config(instance=folder, **sections)

@@ -80,10 +80,24 @@ class EbysError(Exception):
         from ebys_support import i18n
 
         if i18n.has(self.code):
-            return i18n.message(self.code, lang, **self.details)
+            return i18n.message(self.code, lang, **self._params(lang))
         if self._message is not None:
             return self._message
         return i18n.message("ebys.error", lang, code=self.code)
+
+    def _params(self, lang: str) -> dict[str, Any]:
+        # A detail whose value names a state (``tries="final_try"``) is also offered as readable text
+        # (``{tries_text}``) when the catalogue has ``ui.<area>.<detail>.<value>``.
+        from ebys_support import i18n
+
+        params = dict(self.details)
+        area = self.code.partition(".")[0]
+        for key, value in self.details.items():
+            if isinstance(value, str) and f"{key}_text" not in params:
+                text_key = f"ui.{area}.{key}.{value}"
+                if i18n.has(text_key):
+                    params[f"{key}_text"] = i18n.message(text_key, lang)
+        return params
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         """The JSON error object: ``{"code", "message", "details"}``."""

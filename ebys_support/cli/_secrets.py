@@ -54,7 +54,7 @@ def read_pin(
 def _prompt(obj: CliContext, what: str, env: str) -> str:
     if not sys.stdin.isatty():
         raise UsageError("secret.no_terminal", details={"what": what, "env": env})
-    value = getpass.getpass(obj.t("ui.pin_prompt") + ": ")
+    value = getpass.getpass(obj.t("ui.secret_prompt", what=what) + ": ")
     if not value:
         raise UsageError("secret.not_available", details={"what": what, "env": env})
     return value

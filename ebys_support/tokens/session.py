@@ -194,7 +194,7 @@ def find_token(lib: Any, label: str | None = None, serial: str | bytes | None = 
             details={
                 "label": label,
                 "serial": want_serial.decode("ascii", "replace") if want_serial else None,
-                "available": ", ".join(t.label for t in tokens),
+                "available": ", ".join(t.label for t in tokens if t.label.strip()) or "-",
             }
         )
     if len(candidates) > 1:

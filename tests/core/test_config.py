@@ -74,3 +74,9 @@ def test_lists_and_booleans(tmp_path: Path) -> None:
     cfg = config.load(tmp_path, environ={"EBYS_TOKENS_MODULES": "/a.so, /b.so", "EBYS_SMTP_STARTTLS": "evet"})
     assert cfg.tokens.modules == ("/a.so", "/b.so")
     assert cfg.smtp.starttls is True
+
+
+def test_secret_file_relative_to_instance(tmp_path: Path) -> None:
+    (tmp_path / "p12pass.txt").write_text("geheim\n")
+    (tmp_path / "ebys.toml").write_text('[signing]\npkcs12_password_file = "p12pass.txt"\n')
+    assert config.load(tmp_path, environ={}).signing.pkcs12_password == "geheim"

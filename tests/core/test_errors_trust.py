@@ -60,3 +60,9 @@ def test_load_certificates_errors(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(errors.InputError):
         trust.load_certificates(tmp_path / "empty")
+
+
+def test_state_details_are_offered_as_text() -> None:
+    err = errors.EbysError("token.pin_incorrect", details={"tries": "final_try"})
+    assert "{tries_text}" not in err.localized("tr")
+    assert "{tries_text}" not in err.localized("en")
