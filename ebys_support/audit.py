@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ebys_support.errors import EbysError, InputError, NotFound
+from ebys_support.errors import EbysError, InputError, NotFound, UsageError
 from ebys_support.storage import Base
 
 __all__ = [
@@ -372,8 +372,11 @@ _COLUMNS = (
 )
 
 
-def _rows(session: _Executor, from_seq: int = 1, batch: int = 50_000) -> Iterator[tuple[Any, ...]]:
-    """All records from ``from_seq`` in ``seq`` order, by keyset pages (constant memory, any database).
+def _rows(
+    session: _Executor, from_seq: int = 1, batch: int = 50_000, to_seq: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Records from ``from_seq`` (to ``to_seq``) in ``seq`` order, by keyset pages (constant memory, any
+    database).
 
     Reads through the driver's own cursor: at a million records, SQLAlchemy's row objects would cost
     more than the hashing.
@@ -381,9 +384,10 @@ def _rows(session: _Executor, from_seq: int = 1, batch: int = 50_000) -> Iterato
     conn = session.connection() if isinstance(session, Session) else session
     raw = conn.connection.driver_connection
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    upper = "" if to_seq is None else f" AND seq <= {int(to_seq)}"
     sql = (
         "SELECT seq, ts, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit_log "
-        f"WHERE seq > {mark} ORDER BY seq LIMIT {int(batch)}"
+        f"WHERE seq > {mark}{upper} ORDER BY seq LIMIT {int(batch)}"
     )
     last = from_seq - 1
     cursor = raw.cursor()  # type: ignore[union-attr]
@@ -510,6 +514,23 @@ def get(session: _Executor, seq: int) -> AuditRecord:
     return _record(tuple(row))
 
 
+def _utc_text(value: str, name: str) -> str:
+    """An ISO date or time as the stored ``ts`` text (UTC, microseconds, ``Z``) so that text order is time
+    order.
+
+    >>> _utc_text("2026-01-31", "since"), _utc_text("2026-01-31T08:00:00+03:00", "since")
+    ('2026-01-31T00:00:00.000000Z', '2026-01-31T05:00:00.000000Z')
+    """
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise UsageError("audit.bad_time", details={"option": name, "value": value}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def records(
     session: _Executor,
     *,
@@ -522,7 +543,13 @@ def records(
     limit: int = 100,
     newest_first: bool = True,
 ) -> list[AuditRecord]:
-    """Records matching all the filters given (``since``/``until``: ISO timestamps, inclusive/exclusive)."""
+    """Records matching all the filters given (``since``/``until``: ISO dates or times, inclusive/exclusive;
+    a time without an offset is UTC).
+
+    :raises UsageError: ``audit.bad_time`` when ``since`` or ``until`` is no ISO date or time.
+    """
+    since = None if since is None else _utc_text(since, "since")
+    until = None if until is None else _utc_text(until, "until")
     stmt = select(*_COLUMNS)
     if entity is not None:
         stmt = stmt.where(audit_log.c.entity == entity)
@@ -563,7 +590,8 @@ def export(session: _Executor, out: IO[str], *, from_seq: int = 1) -> VerifyResu
     )
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for r in _rows(session, from_seq):
+        # Up to the head read above: records appended while the export runs belong to the next one.
+        for r in _rows(session, from_seq, to_seq=hseq):
             seq, ts, actor, action, entity, eid, bj, aj, prev_hash, h = r
             out.write(
                 f'{{"action":{_q(action)},"actor":{_q(actor)},"after":{aj if aj is not None else "null"},'
@@ -580,8 +608,10 @@ def export(session: _Executor, out: IO[str], *, from_seq: int = 1) -> VerifyResu
     return result
 
 
-def read_export(lines: Iterable[str]) -> VerifyResult:
+def read_export(lines: Iterable[str], *, anchors: Mapping[int, str] | None = None) -> VerifyResult:
     """Verify an :func:`export` file (an iterable of its lines) on its own, without the database.
+
+    :param anchors: ``{seq: hash}`` noted earlier (see :func:`verify_records`); each must lie in the file.
 
     :raises InputError: ``audit.export_unreadable`` when it is not such a file.
     """
@@ -629,5 +659,10 @@ def read_export(lines: Iterable[str]) -> VerifyResult:
         yield from gen
 
     return verify_records(
-        chained(), head_seq=head_seq, head_hash=head_hash, start_seq=from_seq, start_prev=start_prev
+        chained(),
+        head_seq=head_seq,
+        head_hash=head_hash,
+        start_seq=from_seq,
+        start_prev=start_prev,
+        anchors=anchors,
     )

@@ -165,12 +165,25 @@ OPENAPI: dict[str, Any] = {
             "patch": {
                 "summary": "Change assignee, KamuSM reference, tracking number, payment or certificates; needs "
                 "If-Match with the version (role helpdesk)",
-                "parameters": [_ID, param("If-Match", where="header", description='The version, e.g. "3"')],
+                "parameters": [
+                    _ID,
+                    param("If-Match", where="header", description='The version (the ETag), e.g. "3"'),
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": ref("KamusmRequestPatch")}},
                 },
-                "responses": {"200": json_response("KamusmRequest")},
+                "responses": {
+                    "200": json_response("KamusmRequest"),
+                    "409": {
+                        "description": "kamusm.conflict: the request changed since that version",
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
+                    "428": {
+                        "description": "kamusm.if_match_required: If-Match is missing",
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
+                },
             },
         },
         "/v1/requests/{id}/transitions": {
@@ -269,18 +282,30 @@ OPENAPI: dict[str, Any] = {
 }
 
 
+class IfMatchRequired(UsageError):
+    """``PATCH`` without the version in ``If-Match``: 428 Precondition Required (RFC 6585); an
+    ``If-Match`` that is no version of ours: 400."""
+
+    code = "kamusm.if_match_required"
+    http_status = 428
+
+
 def _if_match(required: bool) -> int | None:
+    """The version in ``If-Match`` (``"3"``, ``W/"3"`` or ``3``); ``None`` for ``*`` (any version) or
+    when the header is absent and not required."""
     raw = request.headers.get("If-Match")
     if raw is None or not raw.strip():
         if required:
-            raise UsageError("kamusm.if_match_required")
+            raise IfMatchRequired()
         return None
     text = raw.strip()
+    if text == "*":
+        return None
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
     if not text.isdigit():
-        raise UsageError("kamusm.if_match_required")
+        raise UsageError("kamusm.if_match_required", details={"if_match": raw[:80]})
     return int(text)
 
 

@@ -11,7 +11,15 @@ from typing import Any
 from ebys_support.cli._context import CliContext
 from ebys_support.errors import InputError
 
-__all__ = ["settings", "table", "write_atomic", "status_label", "type_label", "read_input"]
+__all__ = [
+    "settings",
+    "table",
+    "write_atomic",
+    "status_label",
+    "type_label",
+    "cert_status_label",
+    "read_input",
+]
 
 
 def settings(obj: CliContext) -> Any:
@@ -26,6 +34,10 @@ def status_label(obj: CliContext, status: str | None) -> str:
 
 def type_label(obj: CliContext, rtype: str | None) -> str:
     return obj.t(f"ui.kamusm.type.{rtype}") if rtype else "-"
+
+
+def cert_status_label(obj: CliContext, status: str | None) -> str:
+    return obj.t(f"ui.kamusm.certstatus.{status}") if status else "-"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -43,16 +55,22 @@ def write_atomic(
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise InputError("input.unreadable", details={"path": str(path), "reason": exc.strerror}) from exc
+        raise InputError(
+            "kamusm.output_unwritable", details={"path": str(path), "reason": exc.strerror}
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as fh:
             writer(fh)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise InputError(
+                "kamusm.output_unwritable", details={"path": str(path), "reason": exc.strerror}
+            ) from exc
         raise
 
 

@@ -39,7 +39,7 @@ def _anchor(value: str) -> tuple[int, str]:
     seq, _, digest = value.partition(":")
     digest = digest.strip().lower()
     if not seq.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise UsageError("ebys.usage", details={"reason": f"--anchor wants SEQ:SHA256HEX, not {value!r}"})
+        raise UsageError("audit.bad_anchor", details={"value": value})
     return int(seq), digest
 
 
@@ -61,7 +61,7 @@ def verify(obj: CliContext, file: Path | None, anchors: tuple[str, ...]) -> None
     if file is not None:
         try:
             with file.open(encoding="utf-8") as fh:
-                result = audit_mod.read_export(fh)
+                result = audit_mod.read_export(fh, anchors=pins)
         except OSError as exc:
             raise InputError("input.unreadable", details={"path": str(file), "reason": exc.strerror}) from exc
         except UnicodeDecodeError as exc:
@@ -106,13 +106,10 @@ def show(
         (r.seq, r.ts[:19].replace("T", " "), r.actor, r.action, f"{r.entity}:{r.entity_id or ''}")
         for r in recs
     ]
+    heads = tuple(obj.t(f"ui.audit.col.{c}") for c in ("seq", "ts", "actor", "action", "entity"))
     obj.emit(
         {"records": [r.to_dict() for r in recs]},
-        lambda: (
-            table(("seq", "ts (UTC)", "actor", "action", "entity"), rows)
-            if rows
-            else [obj.t("ui.audit.none")]
-        ),
+        lambda: table(heads, rows) if rows else [obj.t("ui.audit.none")],
     )
 
 

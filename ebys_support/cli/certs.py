@@ -8,7 +8,7 @@ import click
 
 from ebys_support import audit
 from ebys_support.cli._context import CliContext, pass_obj
-from ebys_support.cli._kamusm import read_input, table
+from ebys_support.cli._kamusm import cert_status_label, read_input, table
 
 
 @click.group()
@@ -60,7 +60,7 @@ def _cert_rows(obj: CliContext, items: list[dict[str, object]]) -> list[str]:
             c["serial"],
             str(c["not_after"] or "")[:10],
             c["days_left"] if c["days_left"] is not None else "",
-            c["status"],
+            cert_status_label(obj, str(c["status"])),
             c["card_serial"] or "",
         )
         for c in items

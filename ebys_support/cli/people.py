@@ -8,7 +8,14 @@ import click
 
 from ebys_support import audit
 from ebys_support.cli._context import CliContext, pass_obj
-from ebys_support.cli._kamusm import read_input, settings, status_label, table, type_label
+from ebys_support.cli._kamusm import (
+    cert_status_label,
+    read_input,
+    settings,
+    status_label,
+    table,
+    type_label,
+)
 
 
 @click.group()
@@ -72,7 +79,14 @@ def list_(
             )
             for p in result.items
         ]
-        heads = ("id", "tckn", obj.t("ui.col.name"), obj.t("ui.kamusm.col.unit"), "e-mail", "")
+        heads = (
+            "id",
+            "tckn",
+            obj.t("ui.col.name"),
+            obj.t("ui.kamusm.col.unit"),
+            obj.t("ui.kamusm.col.email"),
+            "",
+        )
         return [*table(heads, rows), obj.t("ui.kamusm.page", page=page, total=result.total)]
 
     obj.emit(result.to_dict(), text)
@@ -93,18 +107,38 @@ def show(obj: CliContext, person: str) -> None:
 
     def text() -> list[str]:
         lines = [f"{data['name']}  ({data['tckn']})", f"{obj.t('ui.kamusm.col.unit')}: {data['unit']}"]
-        if data["email"]:
-            lines.append(f"e-mail: {data['email']}")
-        lines.append("")
-        lines += table(
-            ("id", obj.t("ui.kamusm.col.serial"), obj.t("ui.kamusm.col.not_after"), obj.t("ui.col.status")),
-            [(c["id"], c["serial"], (c["not_after"] or "")[:10], c["status"]) for c in data["certificates"]],
-        )
-        lines.append("")
-        lines += table(
-            ("id", obj.t("ui.kamusm.col.type"), obj.t("ui.col.status")),
-            [(r["id"], type_label(obj, r["type"]), status_label(obj, r["status"])) for r in data["requests"]],
-        )
+        for key, value in (("email", data["email"]), ("phone", data["phone"])):
+            if value:
+                lines.append(f"{obj.t('ui.kamusm.col.' + key)}: {value}")
+        if not data["active"]:
+            lines.append(obj.t("ui.kamusm.inactive"))
+        lines += ["", obj.t("ui.kamusm.col.certificates") + ":"]
+        if data["certificates"]:
+            lines += table(
+                (
+                    "id",
+                    obj.t("ui.kamusm.col.serial"),
+                    obj.t("ui.kamusm.col.not_after"),
+                    obj.t("ui.col.status"),
+                ),
+                [
+                    (c["id"], c["serial"], (c["not_after"] or "")[:10], cert_status_label(obj, c["status"]))
+                    for c in data["certificates"]
+                ],
+            )
+        else:
+            lines.append(obj.t("ui.kamusm.none"))
+        lines += ["", obj.t("ui.kamusm.col.requests") + ":"]
+        if data["requests"]:
+            lines += table(
+                ("id", obj.t("ui.kamusm.col.type"), obj.t("ui.col.status")),
+                [
+                    (r["id"], type_label(obj, r["type"]), status_label(obj, r["status"]))
+                    for r in data["requests"]
+                ],
+            )
+        else:
+            lines.append(obj.t("ui.kamusm.none"))
         return lines
 
     obj.emit(data, text)

@@ -1,10 +1,11 @@
-"""``ebys-support requests new|list|show|move|assign|note|attach|report|draft-renewals``."""
+"""``ebys-support requests new|list|show|move|assign|update|note|attach|report|draft-renewals``."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,21 @@ def _brief(obj: CliContext, r: dict[str, Any]) -> str:
         status=status_label(obj, r["status"]),
         version=r["version"],
     )
+
+
+def _local(stamp: str | None, tz: tzinfo) -> str:
+    """An ISO UTC time as ``YYYY-MM-DD HH:MM:SS`` in the institution's time zone (``kamusm.timezone``)."""
+    if not stamp:
+        return "-"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _allowed(obj: CliContext, targets: list[str]) -> str:
+    """Next statuses as codes (what `move` takes), with their labels where the language differs."""
+    if obj.lang == "en":
+        return ", ".join(targets) or "-"
+    return ", ".join(f"{t} ({status_label(obj, t)})" for t in targets) or "-"
 
 
 @requests.command("new")
@@ -94,9 +110,11 @@ def list_(
     """List requests, newest first."""
     from ebys_support.kamusm import store
 
+    cfg = settings(obj)
+    tz = cfg.calendar.tz()
     with obj.session() as session:
         result = store.list_requests(
-            session, settings(obj), status=status, type=rtype, unit=unit, person=person, assignee=assignee,
+            session, cfg, status=status, type=rtype, unit=unit, person=person, assignee=assignee,
             open_only=open_only, overdue=overdue, page=page, per_page=per_page,
         )  # fmt: skip
 
@@ -119,7 +137,8 @@ def list_(
                 status_label(obj, r["status"]),
                 (r["person"] or {}).get("name", ""),
                 r["unit"],
-                ((r["due_at"] or "")[:10] + (" !" if r["sla"]["breached"] else "")),
+                (_local(r["due_at"], tz)[:10] if r["due_at"] else "")
+                + (" !" if r["sla"]["breached"] else ""),
                 r["assignee"] or "",
             )
             for r in result.items
@@ -144,22 +163,36 @@ def show(obj: CliContext, request_id: int) -> None:
         data["history"] = store.history(session, request_id)
         data["attachments"] = store.attachments(session, request_id)
 
+    tz = cfg.calendar.tz()
+
     def text() -> list[str]:
         lines = [
             _brief(obj, data),
             f"{obj.t('ui.col.name')}: {person.name} ({person.tckn}), {data['unit']}",
-            obj.t("ui.kamusm.request.sla", **data["sla"], due=data["due_at"] or "-"),
-            obj.t("ui.kamusm.request.allowed", allowed=", ".join(data["allowed_transitions"]) or "-"),
+            obj.t("ui.kamusm.request.sla", **data["sla"], due=_local(data["due_at"], tz)[:10]),
+            obj.t("ui.kamusm.request.allowed", allowed=_allowed(obj, data["allowed_transitions"])),
         ]
-        for name in ("assignee", "kamusm_ref", "tracking_no", "payment_mode", "certificate_id"):
-            if data[name] is not None:
-                lines.append(f"{obj.t('ui.kamusm.field.' + name)}: {data[name]}")
+        shown = {
+            "reason": obj.t(f"ui.kamusm.reason.{data['reason']}") if data["reason"] else None,
+            "assignee": data["assignee"],
+            "kamusm_ref": data["kamusm_ref"],
+            "tracking_no": data["tracking_no"],
+            "payment_mode": obj.t(f"ui.kamusm.payment.{data['payment_mode']}"),
+            "certificate_id": data["certificate_id"],
+            "delivered_certificate_id": data["delivered_certificate_id"],
+        }
+        for name, value in shown.items():
+            if value is not None:
+                lines.append(f"{obj.t('ui.kamusm.field.' + name)}: {value}")
         lines.append("")
         for ev in data["history"]:
-            move = f"{ev['from'] or ''} → {ev['to']}" if ev["to"] else ev["kind"]
-            lines.append(
-                f"{ev['ts'][:19].replace('T', ' ')}  {ev['actor']}  {move}  {ev['note'] or ''}".rstrip()
-            )
+            if ev["to"]:
+                move = status_label(obj, ev["to"])
+                if ev["from"]:
+                    move = f"{status_label(obj, ev['from'])} → {move}"
+            else:
+                move = obj.t(f"ui.kamusm.event.{ev['kind']}")
+            lines.append(f"{_local(ev['ts'], tz)}  {ev['actor']}  {move}  {ev['note'] or ''}".rstrip())
         for att in data["attachments"]:
             lines.append(f"[{att['id']}] {att['filename']} ({att['kind']}, {att['size']} B)")
         return lines
@@ -215,6 +248,67 @@ def assign(obj: CliContext, request_id: int, assignee: str, expected_version: in
         )  # fmt: skip
         data = store.request_dict(req, settings=cfg)
     obj.emit(data, _brief(obj, data))
+
+
+@requests.command("update")
+@click.argument("request_id", type=int)
+@click.option("--kamusm-ref", default=None, help="KamuSM's reference of the application.")
+@click.option("--tracking-no", default=None, help="Shipment tracking number of the card.")
+@click.option("--payment", type=click.Choice([str(p) for p in PaymentMode]), default=None)
+@click.option("--certificate", "certificate_id", type=int, default=None, help="Related certificate id.")
+@click.option(
+    "--delivered-certificate",
+    "delivered_certificate_id",
+    type=int,
+    default=None,
+    help="Id of the certificate KamuSM delivered (linked on closing).",
+)
+@click.option("--note", default=None, help="Why (kept in the history).")
+@click.option(
+    "--version", "expected_version", type=int, default=None, help="Refuse if the request changed since."
+)
+@pass_obj
+def update(
+    obj: CliContext,
+    request_id: int,
+    kamusm_ref: str | None,
+    tracking_no: str | None,
+    payment: str | None,
+    certificate_id: int | None,
+    delivered_certificate_id: int | None,
+    note: str | None,
+    expected_version: int | None,
+) -> None:
+    """Record request ID's KamuSM reference, tracking number, payment mode or certificates ("-" clears
+    a text field). Its status changes only with `move`."""
+    from ebys_support.errors import UsageError
+    from ebys_support.kamusm import store
+
+    changes: dict[str, Any] = {}
+    for name, value in (("kamusm_ref", kamusm_ref), ("tracking_no", tracking_no)):
+        if value is not None:
+            changes[name] = None if value == "-" else value
+    for name, number in (
+        ("payment_mode", payment),
+        ("certificate_id", certificate_id),
+        ("delivered_certificate_id", delivered_certificate_id),
+    ):
+        if number is not None:
+            changes[name] = number
+    if not changes:
+        raise UsageError("kamusm.nothing_to_update")
+    cfg = settings(obj)
+    with obj.session() as session:
+        before = store.get_request(session, request_id).version
+        req = store.update_request(
+            session, cfg, request_id, changes, actor=audit.cli_actor(),
+            expected_version=expected_version, note=note,
+        )  # fmt: skip
+        data = store.request_dict(req, settings=cfg)
+    if data["version"] == before:
+        obj.emit(data, obj.t("ui.kamusm.request.unchanged", id=request_id))
+    else:
+        obj.emit(data, _brief(obj, data))
 
 
 @requests.command("note")
@@ -299,7 +393,9 @@ def draft_renewals(obj: CliContext, days: int, notify: bool) -> None:
     cfg = settings(obj)
     with obj.session() as session:
         store.refresh_certificate_statuses(session, actor=audit.cli_actor())
-        opened = store.draft_renewals(session, cfg, days, actor=audit.cli_actor())
+        opened = store.draft_renewals(
+            session, cfg, days, actor=audit.cli_actor(), note=obj.t("ui.kamusm.renewals.note")
+        )
         items = [store.request_dict(r, settings=cfg) for r in opened]
         ids = {r.id for r in opened}
         notices = [c for c in store.expiring(session, days) if c["open_renewal_id"] in ids]

@@ -106,6 +106,19 @@ def _tckn_of(subject: x509.Name) -> str | None:
     return None
 
 
+_SUBJECT_TCKN = re.compile(r"(?:Serial Number|serialNumber|SERIALNUMBER)\s*[:=]\s*(?:TCKN|PNOTR-)?(\d{11})\b")
+
+
+def _tckn_in_text(subject: str) -> str | None:
+    """The T.C. Kimlik No in a printed subject name (``Serial Number: 10000000146``), when valid.
+
+    >>> _tckn_in_text("Country: TR, Serial Number: 10000000146, Common Name: Ayşe Yılmaz")
+    '10000000146'
+    """
+    match = _SUBJECT_TCKN.search(subject)
+    return match.group(1) if match and tckn_mod.is_valid(match.group(1)) else None
+
+
 def from_der(der: bytes, *, card_serial: str | None = None, token_label: str | None = None) -> CertRecord:
     """A record from one DER certificate. :raises ValueError: not a certificate."""
     cert = x509.Certificate.load(der)
@@ -162,10 +175,12 @@ def _record_from_mapping(
     cert: Mapping[str, Any], *, card_serial: str | None, token_label: str | None, tckn_hint: str | None
 ) -> CertRecord | None:
     issuer = cert.get("issuer")
+    # Both our token inventory ("serial") and our verification report ("serial_number") print the serial
+    # in hexadecimal; a JSON number is the integer itself.
     serial_raw: Any = cert.get("serial")
-    decimal = False
     if serial_raw is None:
-        serial_raw, decimal = cert.get("serial_number"), True
+        serial_raw = cert.get("serial_number")
+    decimal = isinstance(serial_raw, int)
     if not isinstance(issuer, str) or not issuer or serial_raw is None:
         return None
     try:
@@ -174,7 +189,9 @@ def _record_from_mapping(
         return None
     tckn = cert.get("tckn") or cert.get("national_id") or tckn_hint
     if not (isinstance(tckn, str) and tckn_mod.is_valid(tckn)):
-        tckn = None
+        # A verification report masks the signer's number (10*******46) unless asked not to; the
+        # subject's serialNumber attribute, printed in full, still names the holder.
+        tckn = _tckn_in_text(str(cert.get("subject") or ""))
     sha = cert.get("sha256")
     return CertRecord(
         issuer=issuer,

@@ -35,6 +35,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tckn: Mapped[str] = mapped_column(String(11), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: :func:`~ebys_support.i18n.turkish.search_key` of ``name``: "sukru" finds "Şükrü" (set on write).
+    name_key: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     unit: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     detsis_no: Mapped[str | None] = mapped_column(String(16), nullable=True)
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -45,7 +47,10 @@ class Person(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_kamusm_people_unit", "unit"),)
+    __table_args__ = (
+        Index("ix_kamusm_people_unit", "unit"),
+        Index("ix_kamusm_people_name_key", "name_key"),
+    )
 
 
 class Certificate(Base):
@@ -122,6 +127,7 @@ class Request(Base):
         Index("ix_kamusm_requests_unit_status", "unit", "status"),
         Index("ix_kamusm_requests_person", "person_id"),
         Index("ix_kamusm_requests_assignee", "assignee"),
+        Index("ix_kamusm_requests_certificate", "certificate_id"),
     )
 
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
-from ebys_support.errors import ValidationFailed
+from ebys_support.errors import EbysError, ValidationFailed
 
 __all__ = [
     "RequestType",
@@ -39,6 +40,9 @@ __all__ = [
     "PaymentMode",
     "CertificateStatus",
     "InvalidTransition",
+    "KamusmValidationFailed",
+    "LabelledMessage",
+    "label_params",
     "TRANSITIONS",
     "FINAL",
     "CLOCK_STOPPED",
@@ -97,7 +101,59 @@ class RequestStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class InvalidTransition(ValidationFailed):
+def label_params(details: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """``details`` plus localized labels for the message placeholders of the KamuSM errors.
+
+    Codes stay what a person types (``requests move 7 submitted``); Turkish messages name each status by
+    its Turkish label with the code after it, English ones by the code. Added placeholders:
+    ``type_label``, ``status_label``, ``entity_label``, ``from_status``, ``to_status``,
+    ``allowed_statuses``.
+    """
+    from ebys_support import i18n
+
+    out = {k: ("?" if v is None else v) for k, v in details.items()}
+
+    def label(prefix: str, value: Any) -> str:
+        key = f"{prefix}.{value}"
+        return i18n.message(key, lang) if i18n.has(key) else str(value)
+
+    def status(value: Any) -> str:
+        if i18n.normalize_lang(lang) == "en":
+            return str(value)
+        return f"“{label('ui.kamusm.status', value)}” ({value})"
+
+    if details.get("type"):
+        out["type_label"] = label("ui.kamusm.type", details["type"])
+    if details.get("status"):
+        out["status_label"] = status(details["status"])
+    if details.get("entity"):
+        out["entity_label"] = label("ui.kamusm.entity", details["entity"])
+    if details.get("from"):
+        out["from_status"] = status(details["from"])
+    if details.get("to"):
+        out["to_status"] = status(details["to"])
+    if "allowed_list" in details:
+        names = [status(s) for s in details["allowed_list"]]
+        out["allowed_statuses"] = ", ".join(names) if names else "-"
+    return out
+
+
+class LabelledMessage:
+    """Mixin for errors whose messages name request types, statuses or entities (see
+    :func:`label_params`)."""
+
+    def localized(self, lang: str = "en") -> str:
+        from ebys_support import i18n
+
+        assert isinstance(self, EbysError)
+        return i18n.message(self.code, lang, **label_params(self.details, lang))
+
+
+class KamusmValidationFailed(LabelledMessage, ValidationFailed):
+    """A KamuSM rule refused the change (its code says which)."""
+
+
+class InvalidTransition(LabelledMessage, ValidationFailed):
     """A transition the request's table does not allow; ``details["allowed"]`` names the allowed ones."""
 
     code = "kamusm.invalid_transition"

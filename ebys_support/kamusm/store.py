@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ebys_support import audit
 from ebys_support.config import Config
 from ebys_support.errors import Conflict, NotFound, UsageError, ValidationFailed
+from ebys_support.i18n import turkish
 from ebys_support.kamusm import tckn as tckn_mod
 from ebys_support.kamusm.certimport import CertRecord, issuer_key
 from ebys_support.kamusm.models import Attachment, Certificate, Person, Request, RequestEvent
@@ -35,6 +36,8 @@ from ebys_support.kamusm.states import (
     CLOCK_STOPPED,
     FINAL,
     CertificateStatus,
+    KamusmValidationFailed,
+    LabelledMessage,
     PaymentMode,
     RequestStatus,
     RequestType,
@@ -46,6 +49,7 @@ from ebys_support.kamusm.states import (
 __all__ = [
     "Settings",
     "KamusmConflict",
+    "DuplicateOpenRequest",
     "ImportResult",
     "Page",
     "upsert_person",
@@ -79,10 +83,16 @@ ATTACHMENT_KINDS = ("diagnosis", "form", "other")
 MAX_PER_PAGE = 500
 
 
-class KamusmConflict(Conflict):
+class KamusmConflict(LabelledMessage, Conflict):
     """The row changed since the caller read it (stale version)."""
 
     code = "kamusm.conflict"
+
+
+class DuplicateOpenRequest(LabelledMessage, Conflict):
+    """The person already has an open request of this type (``details["request_id"]``)."""
+
+    code = "kamusm.duplicate_open_request"
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,7 @@ def _clean_person(values: Mapping[str, Any]) -> dict[str, Any]:
     if not name:
         raise ValidationFailed("kamusm.missing_field", details={"field": "name"})
     out["name"] = name
+    out["name_key"] = turkish.search_key(name)[:200]
     out["unit"] = str(values.get("unit") or "").strip()
     detsis = values.get("detsis_no")
     detsis_text = str(detsis).strip() if detsis not in (None, "") else None
@@ -223,9 +234,12 @@ def _clean_person(values: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("kamusm.invalid_field", details={"field": "email", "value": email})
     out["email"] = email
     out["phone"] = str(values.get("phone") or "").strip() or None
-    active = values.get("active", True)
+    active = values.get("active")
+    if active is None:
+        active = True
     if isinstance(active, str):
-        active = active.strip().lower() not in ("0", "false", "no", "hayır", "hayir", "h", "pasif", "")
+        # A blank cell keeps the default (active); only an explicit "no" makes someone inactive.
+        active = turkish.lower(active.strip()) not in ("0", "false", "no", "hayır", "hayir", "h", "pasif")
     out["active"] = bool(active)
     return out
 
@@ -239,7 +253,7 @@ def upsert_person(
     now: datetime | None = None,
 ) -> tuple[Person, str]:
     """Create the person with ``values["tckn"]`` or update it; returns ``(person, "created"|"updated"|
-    "unchanged")``.
+    "unchanged")``. An update changes only the fields present in ``values`` (``name`` is required).
 
     :raises InvalidTCKN: ``kamusm.invalid_tckn``.
     :raises ValidationFailed: ``kamusm.missing_field``, ``kamusm.invalid_field``.
@@ -267,7 +281,9 @@ def upsert_person(
         return person, "created"
     _check_version("person", person.id, person.version, expected_version)
     before = person_dict(person)
-    changed = {k: v for k, v in clean.items() if getattr(person, k) != v}
+    # Only the fields given change: a list without an e-mail column does not erase e-mail addresses.
+    given = set(values) | {"name", "name_key"}
+    changed = {k: v for k, v in clean.items() if k in given and getattr(person, k) != v}
     if not changed:
         return person, "unchanged"
     for k, v in changed.items():
@@ -305,7 +321,7 @@ def import_people(session: Session, rows: Iterable[Mapping[str, Any]], *, actor:
 def read_people_file(path: Path) -> list[dict[str, Any]]:
     """Rows of a people file: CSV (UTF-8, with or without BOM; ``,`` or ``;``) or JSON (a list).
 
-    :raises InputError: ``input.unreadable``.
+    :raises InputError: ``input.unreadable`` (not UTF-8 text, or bad JSON), ``kamusm.people_file_columns``.
     """
     import csv
     import io
@@ -325,24 +341,60 @@ def read_people_file(path: Path) -> list[dict[str, Any]]:
         except ValueError as exc:
             raise InputError("input.unreadable", details={"path": str(path), "reason": "JSON"}) from exc
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise InputError(
-                "input.unreadable", details={"path": str(path), "reason": "not a list of objects"}
-            )
+            raise InputError("kamusm.people_file_columns", details={"path": str(path), "columns": "-"})
         return [dict(r) for r in data]
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames or "tckn" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise InputError("input.unreadable", details={"path": str(path), "reason": "no tckn column"})
-    return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+    names = {f: _column(f) for f in reader.fieldnames or []}
+    if "tckn" not in names.values():
+        raise InputError(
+            "kamusm.people_file_columns",
+            details={"path": str(path), "columns": ", ".join(f.strip() for f in reader.fieldnames or [])},
+        )
+    return [{names.get(k, ""): (v or "").strip() for k, v in row.items() if k in names} for row in reader]
+
+
+#: Turkish column headings a personnel list exported from a spreadsheet may carry (compared by
+#: :func:`~ebys_support.i18n.turkish.search_key`).
+_COLUMN_ALIASES = {
+    "tc": "tckn",
+    "tc kimlik no": "tckn",
+    "tc kimlik": "tckn",
+    "tckimlikno": "tckn",
+    "kimlik no": "tckn",
+    "ad": "name",
+    "adi": "name",
+    "ad soyad": "name",
+    "adi soyadi": "name",
+    "birim": "unit",
+    "detsis": "detsis_no",
+    "detsis no": "detsis_no",
+    "e-posta": "email",
+    "eposta": "email",
+    "e-mail": "email",
+    "telefon": "phone",
+    "aktif": "active",
+}
+
+
+def _column(heading: str | None) -> str:
+    """The field a people-file column heading names (``T.C. Kimlik No`` → ``tckn``)."""
+    key = turkish.search_key((heading or "").replace(".", "").replace("_", " ")).strip()
+    key = " ".join(key.split())
+    return _COLUMN_ALIASES.get(key, key.replace(" ", "_"))
 
 
 def get_person(session: Session, ref: str | int) -> Person:
-    """A person by id or T.C. Kimlik No. :raises NotFound: ``kamusm.person_not_found``."""
+    """A person by id or T.C. Kimlik No.
+
+    :raises NotFound: ``kamusm.person_not_found``.
+    :raises InvalidTCKN: ``kamusm.invalid_tckn`` for eleven digits that are no T.C. Kimlik No (a typo).
+    """
     text = str(ref).strip()
     person = None
     if len(text) == 11 and text.isdigit():
-        person = session.scalar(select(Person).where(Person.tckn == text))
+        person = session.scalar(select(Person).where(Person.tckn == tckn_mod.validate(text)))
     elif text.isdigit():
         person = session.get(Person, int(text))
     if person is None:
@@ -365,7 +417,8 @@ def list_people(
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """People, by name; ``q`` matches name or T.C. Kimlik No (case-insensitive, Turkish letters)."""
+    """People, by name; ``q`` matches part of the name (case and Turkish letters aside: ``sukru`` finds
+    ``Şükrü``) or the start of the T.C. Kimlik No."""
     page, per_page = _paging(page, per_page)
     stmt = select(Person)
     if unit is not None:
@@ -373,11 +426,13 @@ def list_people(
     if active is not None:
         stmt = stmt.where(Person.active.is_(active))
     if q:
-        from ebys_support.i18n import turkish
-
         needle = q.strip()
-        variants = {needle, turkish.upper(needle), turkish.lower(needle), needle.title()}
-        stmt = stmt.where(or_(Person.tckn.startswith(needle), *(Person.name.contains(v) for v in variants)))
+        stmt = stmt.where(
+            or_(
+                Person.tckn.startswith(needle, autoescape=True),
+                Person.name_key.contains(turkish.search_key(needle), autoescape=True),
+            )
+        )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(Person.name, Person.id).offset((page - 1) * per_page).limit(per_page)
@@ -778,14 +833,13 @@ def create_request(
             _current_certificate(session, who) if rtype in ("renewal", "revocation", "suspension") else None
         )
         if cert is None and rtype in ("renewal", "revocation", "suspension"):
-            raise ValidationFailed("kamusm.certificate_required", details={"type": rtype, "person": who.tckn})
+            raise KamusmValidationFailed(
+                "kamusm.certificate_required", details={"type": rtype, "person": who.tckn}
+            )
     open_key = f"{who.id}:{rtype}"
     existing = session.scalar(select(Request.id).where(Request.open_key == open_key))
     if existing is not None:
-        raise Conflict(
-            "kamusm.duplicate_open_request",
-            details={"type": rtype, "person": who.tckn, "request_id": existing},
-        )
+        raise DuplicateOpenRequest(details={"type": rtype, "person": who.tckn, "request_id": existing})
     req = Request(
         type=rtype,
         reason=reason,
@@ -810,7 +864,11 @@ def create_request(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("kamusm.duplicate_open_request", details={"type": rtype, "person": who.tckn}) from exc
+        # Another writer opened the same request between our check and our insert.
+        if req in session:
+            session.expunge(req)
+        winner = session.scalar(select(Request.id).where(Request.open_key == open_key))
+        raise DuplicateOpenRequest(details={"type": rtype, "person": who.tckn, "request_id": winner}) from exc
     _event(session, req, actor=actor, kind="created", now=moment, to_status=req.status, note=note)
     audit.append(
         session,
@@ -1018,8 +1076,9 @@ def update_request(
     req = get_request(session, request_id)
     _check_version("request", req.id, req.version, expected_version)
     if req.status in FINAL:
-        raise ValidationFailed("kamusm.request_final", details={"id": req.id, "status": req.status})
+        raise KamusmValidationFailed("kamusm.request_final", details={"id": req.id, "status": req.status})
     before = _audit_view(req)
+    changed: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "payment_mode":
             value = _enum(PaymentMode, value, "payment_mode")
@@ -1033,11 +1092,17 @@ def update_request(
                 raise ValidationFailed(
                     "kamusm.invalid_field", details={"field": name, "value": value[:40] + "…"}
                 )
+        if getattr(req, name) != value:
+            changed[name] = value
+    if not changed:
+        # Sending what is already there changes nothing: no new version, no history entry.
+        return req
+    for name, value in changed.items():
         setattr(req, name, value)
-    kinds = "assigned" if set(changes) == {"assignee"} else "updated"
+    kinds = "assigned" if set(changed) == {"assignee"} else "updated"
     req.updated_at = moment
     _flush(session, "request", req.id, expected_version)
-    text = note or ", ".join(f"{k}={v}" for k, v in changes.items())
+    text = note or ", ".join(f"{k}={v}" for k, v in changed.items())
     _event(session, req, actor=actor, kind=kinds, now=moment, note=text)
     audit.append(
         session, actor=actor, action="request.update", entity="request", entity_id=req.id,
@@ -1249,10 +1314,12 @@ def draft_renewals(
     days: int,
     *,
     actor: str,
+    note: str = "expires {not_after}",
     now: datetime | None = None,
 ) -> list[Request]:
     """Open a renewal draft for every active certificate of an active person that expires within
-    ``days`` and has no open renewal and no successor yet. Running it again opens nothing new."""
+    ``days`` and has no open renewal, no successor and no renewal request of its own yet (whatever its
+    status). Running it again opens nothing new."""
     if days < 0:
         raise UsageError("kamusm.bad_days", details={"days": days})
     moment = now or _now()
@@ -1276,11 +1343,11 @@ def draft_renewals(
             is not None
         ):
             continue
-        # A renewal already closed for this very certificate also counts (its successor may not be imported).
+        # One draft per certificate, ever: a renewal already opened for this very certificate counts even
+        # when it was closed (its successor may not be imported yet), cancelled or rejected (a person
+        # decided; a daily run must not reopen it). Open one by hand (requests new) to try again.
         done = session.scalar(
-            select(Request.id).where(
-                Request.type == "renewal", Request.certificate_id == cert.id, Request.status == "closed"
-            )
+            select(Request.id).where(Request.type == "renewal", Request.certificate_id == cert.id).limit(1)
         )
         if done is not None:
             continue
@@ -1292,7 +1359,9 @@ def draft_renewals(
                 type="renewal",
                 person=cert.person_id,
                 certificate_id=cert.id,
-                note=f"expires {cert.not_after.date().isoformat() if cert.not_after else '?'}",
+                note=note.replace(
+                    "{not_after}", cert.not_after.date().isoformat() if cert.not_after else "?"
+                ),
                 now=moment,
             )  # fmt: skip
         )

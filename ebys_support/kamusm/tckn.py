@@ -25,6 +25,14 @@ class InvalidTCKN(ValidationFailed):
 
     code = "kamusm.invalid_tckn"
 
+    def localized(self, lang: str = "en") -> str:
+        from ebys_support import i18n
+
+        reason = str(self.details.get("reason", ""))
+        key = f"ui.kamusm.tckn_reason.{reason}"
+        text = i18n.message(key, lang) if i18n.has(key) else reason
+        return i18n.message(self.code, lang, **{**self.details, "reason_text": text})
+
 
 def compact(number: str) -> str:
     """Remove spaces, dots and dashes."""

@@ -91,7 +91,7 @@ def test_cli_flow(cli: Any, tmp_path: Path, instance_dir: Path, smtp: tuple[_Inb
     r = cli("--json", "requests", "new", "--type", "pin_unblock", "--person", tckn(2))
     assert r.exit_code == 1 and r.json()["error"]["code"] == "kamusm.duplicate_open_request"
     r = cli("--lang", "tr", "requests", "move", str(pin), "closed")
-    assert r.exit_code == 1 and "İzin verilenler: submitted, cancelled" in r.stderr
+    assert r.exit_code == 1 and "“iletildi” (submitted), “iptal edildi” (cancelled)" in r.stderr
     assert cli("requests", "move", str(pin), "submitted", "--note", "aradı").exit_code == 0
     r = cli("--json", "requests", "assign", str(pin), "mehmet", "--version", "1")
     assert r.exit_code == 1 and r.json()["error"]["code"] == "kamusm.conflict"

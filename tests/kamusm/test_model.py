@@ -55,7 +55,8 @@ def test_invalid_transition_names_allowed() -> None:
         check_transition(RequestType.NEW, RequestStatus.DRAFT, RequestStatus.SHIPPED)
     assert err.value.code == "kamusm.invalid_transition"
     assert err.value.details["allowed_list"] == ["submitted", "cancelled"]
-    assert "submitted, cancelled" in err.value.localized("tr")
+    assert "submitted, cancelled" in err.value.localized("en")
+    assert "“iletildi” (submitted), “iptal edildi” (cancelled)" in err.value.localized("tr")
     # Payment mode decides whether awaiting_payment is on the path.
     assert "awaiting_payment" not in allowed_targets("new", "awaiting_applicant", payment_mode="institution")
     assert allowed_targets("new", "awaiting_applicant", payment_mode="personal")[0] == "awaiting_payment"

@@ -62,11 +62,11 @@ def test_http_flow(client: Any, api_key: Any) -> None:
         f"/v1/requests/{rid}/transitions", json={"to": "closed"}, headers={**hd, "Accept-Language": "tr"}
     )
     assert r.status_code == 422 and r.json["error"]["details"]["allowed_list"] == ["submitted", "cancelled"]
-    assert "İzin verilenler" in r.json["error"]["message"]
+    assert "Geçilebilecek durumlar: “iletildi” (submitted)" in r.json["error"]["message"]
     r = client.post(f"/v1/requests/{rid}/transitions", json={"to": "submitted", "note": "ok"}, headers=hd)
     assert r.status_code == 200 and r.json["status"] == "submitted" and r.headers["ETag"] == '"2"'
     r = client.patch(f"/v1/requests/{rid}", json={"assignee": "mehmet"}, headers=hd)
-    assert r.status_code == 400 and r.json["error"]["code"] == "kamusm.if_match_required"
+    assert r.status_code == 428 and r.json["error"]["code"] == "kamusm.if_match_required"
     r = client.patch(f"/v1/requests/{rid}", json={"assignee": "mehmet"}, headers={**hd, "If-Match": '"1"'})
     assert r.status_code == 409 and r.json["error"]["code"] == "kamusm.conflict"
     r = client.patch(f"/v1/requests/{rid}", json={"assignee": "mehmet", "tracking_no": "YK123"},

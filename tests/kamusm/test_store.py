@@ -93,7 +93,7 @@ def test_certificate_import_dedup_and_sources(db_url: str, tmp_path: Path) -> No
         r = store.import_certificates(s, trecs, actor="t", source=tsource)
         assert (r.created, r.updated) == (0, 1)  # same issuer+serial: the card facts are added
         rrecs, rskipped, rsource = certimport.read_any(tmp_path / "r.json")
-        assert (len(rrecs), rskipped, rsource) == (1, 1, "report") and rrecs[0].serial == "ff"
+        assert (len(rrecs), rskipped, rsource) == (1, 1, "report") and rrecs[0].serial == "255"
         assert rrecs[0].tckn == tckn(3)
         store.import_certificates(s, rrecs, actor="t", source=rsource)
         _person(s, 3)  # registered after the import: the certificate is linked to them

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("tckn", sa.String(11), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("name_key", sa.String(200), nullable=False),
         sa.Column("unit", sa.String(200), nullable=False),
         sa.Column("detsis_no", sa.String(16), nullable=True),
         sa.Column("email", sa.String(200), nullable=True),
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
     )
     op.create_index("ix_kamusm_people_unit", "kamusm_people", ["unit"])
+    op.create_index("ix_kamusm_people_name_key", "kamusm_people", ["name_key"])
     op.create_table(
         "kamusm_certificates",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -91,6 +93,7 @@ def upgrade() -> None:
     op.create_index("ix_kamusm_requests_unit_status", "kamusm_requests", ["unit", "status"])
     op.create_index("ix_kamusm_requests_person", "kamusm_requests", ["person_id"])
     op.create_index("ix_kamusm_requests_assignee", "kamusm_requests", ["assignee"])
+    op.create_index("ix_kamusm_requests_certificate", "kamusm_requests", ["certificate_id"])
     op.create_table(
         "kamusm_request_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
