@@ -109,7 +109,7 @@ class _JSONStream:
         return len(self._buf) - self._pos < _MAX_VALUE and self._fill()
 
     def _error(self, reason: str) -> InvalidSnapshot:
-        return InvalidSnapshot(f"not valid JSON: {reason}", {"reason": reason})
+        return InvalidSnapshot(f"not valid JSON: {reason}", {"reason": reason, "syntax": "json"})
 
 
 def _iter_json_array(reader: _JSONStream) -> Iterator[list[Any]]:
@@ -150,7 +150,7 @@ def read_json(stream: IO[str], meta: dict[str, Any]) -> Iterator[list[Any]]:
             while True:
                 key = reader.value()
                 if not isinstance(key, str):
-                    raise InvalidSnapshot("not valid JSON: object key", {"reason": "key"})
+                    raise InvalidSnapshot("not valid JSON: object key", {"reason": "key", "syntax": "json"})
                 reader.expect(":")
                 if key in ("units", "Sonuclar") and reader.peek() == "[":
                     found = True

@@ -25,6 +25,7 @@ the old one did not, on rows whose unit (or whose internal parent's unit) change
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 from collections import Counter
@@ -184,7 +185,11 @@ def load_mapping(source: str | os.PathLike[str] | IO[str], format: str | None = 
         except OSError as exc:
             raise InvalidMapping(
                 f"cannot read {path}: {exc.strerror}",
-                {"path": path, "reason": exc.strerror or type(exc).__name__},
+                {
+                    "path": path,
+                    "reason": exc.strerror or type(exc).__name__,
+                    "os_error": errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+                },
             ) from None
         except UnicodeDecodeError:
             raise InvalidMapping(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import gc
 import io
 import json
@@ -563,7 +564,11 @@ class Registry:
             except OSError as exc:
                 raise InvalidSnapshot(
                     f"cannot read {path}: {exc.strerror}",
-                    {"path": path, "reason": exc.strerror or type(exc).__name__},
+                    {
+                        "path": path,
+                        "reason": exc.strerror or type(exc).__name__,
+                        "os_error": errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+                    },
                 ) from None
             except UnicodeDecodeError:
                 raise InvalidSnapshot(

@@ -16,6 +16,7 @@ the service echoes.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
 import tempfile
@@ -29,6 +30,7 @@ import requests
 from lxml import etree
 
 import detsis
+from ebys_support import i18n
 from ebys_support.config import DetsisConfig
 from ebys_support.errors import (
     EXIT_INTERNAL,
@@ -347,6 +349,20 @@ class SyncResult:
         }
 
 
+class _WriteFailed(InputError):
+    """``detsis.write_failed``, the operating system's reason said in the reader's language where known."""
+
+    code = "detsis.write_failed"
+    _KNOWN: ClassVar[frozenset[str]] = frozenset({"ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"})
+
+    def localized(self, lang: str = "en") -> str:
+        name = str(self.details.get("os_error", ""))
+        if name not in self._KNOWN:
+            return super().localized(lang)
+        reason = i18n.message(f"ui.detsis.write_error.{name}", lang)
+        return i18n.message(self.code, lang, **{**self.details, "reason": reason})
+
+
 def write_snapshot(
     registry_units: Iterable[detsis.DETSISUnit], path: str | os.PathLike[str], meta: Mapping[str, Any]
 ) -> int:
@@ -367,8 +383,12 @@ def write_snapshot(
         tmp_name = None
         return count
     except OSError as exc:
-        raise InputError(
-            "detsis.write_failed", details={"path": str(target), "reason": exc.strerror or type(exc).__name__}
+        raise _WriteFailed(
+            details={
+                "path": str(target),
+                "reason": exc.strerror or type(exc).__name__,
+                "os_error": errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+            }
         ) from None
     finally:
         if tmp_name is not None:

@@ -27,28 +27,89 @@ __all__ = [
     "check_report",
     "diff_report",
     "validate_results",
+    "explain",
 ]
 
-_DEFAULTS = {
-    "index": "-",
-    "field": "-",
-    "line": "-",
-    "reason": "-",
-    "expected": ",".join(detsis.mapping.HEADER),
-}
+# Reasons of an unreadable snapshot or mapping that have their own explanation (ui.detsis.reason.<reason>).
+_REASONS = frozenset(
+    {
+        "missing", "flag", "integer", "not_an_object", "empty", "columns", "cells", "encoding", "no_units",
+        "extra_data", "header", "yaml", "not_a_row", "empty_internal_code", "duplicate_internal_code",
+    }
+)  # fmt: skip
+# errno names of the commonest reasons a file cannot be opened (ui.detsis.os_error.<name>).
+_OS_ERRORS = frozenset({"ENOENT", "EACCES", "EISDIR", "ENOTDIR"})
+
+
+def explain(code: str, details: dict[str, Any], lang: str) -> str:
+    """Why a snapshot or mapping cannot be used, in ``lang``, from a :mod:`detsis` error's code and details
+    (what the ``{problem}`` of its message says)."""
+    return _problem(code, details, lang)
+
+
+class _UnreadableInput(InputError):
+    """An unreadable snapshot or mapping (``detsis.invalid_snapshot`` or ``detsis.invalid_mapping``).
+
+    :mod:`detsis` describes the trouble with a machine ``reason`` (with ``field``, ``index``, ``line`` or
+    ``path`` where known); this error explains it in the reader's language and names only the places known.
+    """
+
+    def localized(self, lang: str = "en") -> str:
+        details = self.details
+        params = {**details, "problem": _problem(self.code, details, lang), "where": _where(details, lang)}
+        return i18n.message(self.code, lang, **params)
+
+
+def _problem(code: str, details: dict[str, Any], lang: str) -> str:
+    reason = str(details.get("reason", ""))
+    params = {key: _text(value) for key, value in details.items()}
+    if "os_error" in details:
+        name = str(details["os_error"])
+        key = f"ui.detsis.os_error.{name}" if name in _OS_ERRORS else "ui.detsis.os_error.other"
+        return i18n.message(key, lang, **params)
+    if details.get("syntax") == "json":
+        return i18n.message("ui.detsis.reason.json", lang, **params)
+    if reason == "shape":
+        return i18n.message(f"ui.detsis.reason.shape.{code.rsplit('.', 1)[-1]}", lang, **params)
+    if reason == "header" and "unknown" in details:
+        return i18n.message("ui.detsis.reason.unknown_keys", lang, **params)
+    if reason == "format" and "field" not in details:
+        return i18n.message("ui.detsis.reason.file_format", lang, **params)
+    if reason in _REASONS:
+        return i18n.message(f"ui.detsis.reason.{reason}", lang, **params)
+    if "field" in details:  # a DETSİS number field: digits, length, leading_zero, empty, format
+        return i18n.message("ui.detsis.reason.number", lang, **params)
+    return reason or i18n.message("ui.detsis.reason.unknown", lang)
+
+
+def _where(details: dict[str, Any], lang: str) -> str:
+    if isinstance(details.get("index"), int):
+        record = details["index"] + 1  # people count from 1
+        if details.get("detsis"):
+            return i18n.message(
+                "ui.detsis.where.record_detsis", lang, record=record, detsis=details["detsis"]
+            )
+        return i18n.message("ui.detsis.where.record", lang, record=record)
+    if isinstance(details.get("line"), int):
+        return i18n.message("ui.detsis.where.line", lang, line=details["line"])
+    return ""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def to_error(exc: detsis.ValidationError) -> EbysError:
     """The :class:`EbysError` for a :mod:`detsis` error: unknown units are ``NotFound``, unreadable snapshots
-    and mappings ``InputError``, the rest ``ValidationFailed``; details keep every fact, with defaults for
-    the message's placeholders."""
-    details = (
-        {**_DEFAULTS, **exc.details}
-        if isinstance(exc, detsis.InvalidSnapshot | detsis.InvalidMapping)
-        else dict(exc.details)
-    )
+    and mappings ``InputError`` (whose message explains the reason), the rest ``ValidationFailed``; details
+    keep every fact."""
+    details = dict(exc.details)
     if isinstance(exc, detsis.UnknownUnit):
         return NotFound(exc.code, str(exc), details)
+    if type(exc) in (detsis.InvalidSnapshot, detsis.InvalidMapping):
+        return _UnreadableInput(exc.code, str(exc), details)
     if isinstance(exc, detsis.InvalidSnapshot | detsis.InvalidMapping):
         return InputError(exc.code, str(exc), details)
     return ValidationFailed(exc.code, str(exc), details)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 import detsis
-from ebys_support import detsis_support
+from ebys_support import detsis_support, i18n
 from ebys_support.errors import EbysError, ServiceUnavailable, UsageError
 from service.auth import require_role
 from service.i18n import request_lang
@@ -181,6 +181,34 @@ OPENAPI: dict[str, Any] = {
 }
 
 
+class _RegistryUnavailable(ServiceUnavailable):
+    """``detsis.registry_unavailable``, its reason explained in the reader's language from the loading
+    error's facts (kept out of the answer's details, with the path replaced by the configuration key)."""
+
+    code = "detsis.registry_unavailable"
+
+    def __init__(self, facts: dict[str, Any], details: dict[str, Any]) -> None:
+        self.facts = facts  # before the base class renders the message
+        super().__init__(details=details)
+
+    def localized(self, lang: str = "en") -> str:
+        facts = getattr(self, "facts", None)
+        if not isinstance(facts, dict):  # rebuilt without them (unpickled)
+            return super().localized(lang)
+        reason = detsis_support.explain(str(self.details.get("code")), facts, lang)
+        return i18n.message(self.code, lang, **{**self.details, "reason": reason})
+
+
+def configured_registry() -> detsis.Registry:
+    """The registry snapshot named by ``detsis.registry``, loaded once per application and shared by every
+    resource that needs it (``/v1/detsis``, ``/v1/eyp/check``).
+
+    :raises ConfigurationError: none is configured (``detsis.registry_not_configured``).
+    :raises ServiceUnavailable: it cannot be loaded (``detsis.registry_unavailable``; no path in the answer).
+    """
+    return _registry()
+
+
 def _registry() -> detsis.Registry:
     state = get_state()
     configured = state.config.detsis.registry
@@ -192,10 +220,11 @@ def _registry() -> detsis.Registry:
         try:
             return detsis_support.load_registry(path)
         except EbysError as exc:
-            # The file's path stays in the server's configuration, out of the answer.
+            # The file's path stays in the server's configuration, out of the answer: the message names
+            # the configuration key instead.
             reason = exc.details.get("reason")
-            raise ServiceUnavailable(
-                "detsis.registry_unavailable",
+            raise _RegistryUnavailable(
+                {**exc.details, "path": "detsis.registry"},
                 details={"code": exc.code, "reason": reason if isinstance(reason, str) else exc.code},
             ) from None
 
@@ -242,12 +271,16 @@ def search_units() -> Response:
     try:
         limit = int(request.args.get("limit") or 50)
     except ValueError:
-        raise UsageError("ebys.usage", details={"reason": "limit must be an integer"}) from None
+        raise UsageError("detsis.invalid_limit", details={"value": request.args.get("limit")}) from None
     limit = max(1, min(limit, 1000))
+    institution = request.args.get("institution") or None
+    if institution is not None:
+        try:
+            institution = detsis.validate(institution)
+        except detsis.ValidationError as exc:  # a bad parameter: 400, not a finding
+            raise UsageError(exc.code, details=exc.details) from None
     try:
-        hits = _registry().search(
-            query, institution=request.args.get("institution") or None, active_only=active
-        )
+        hits = _registry().search(query, institution=institution, active_only=active)
     except detsis.ValidationError as exc:
         raise detsis_support.to_error(exc) from None
     return jsonify({"query": query, "total": len(hits), "results": [u.to_dict() for u in hits[:limit]]})

@@ -8,9 +8,11 @@ The package is read in memory and never written to disk. A rejected package is a
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import IO, Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.formparser import FormDataParser
 
 from ebys_support.errors import UsageError
 from ebys_support.eyp import check
@@ -201,16 +203,13 @@ def _catalogue() -> Any:
 
 
 def _registry() -> Any:
-    state = get_state()
-    if not state.config.detsis.registry:
+    if not get_state().config.detsis.registry:
         return None
+    from service.detsis import configured_registry
 
-    def load() -> Any:
-        import detsis
-
-        return detsis.Registry.load(str(state.config.resolve(state.config.detsis.registry)))
-
-    return state.cached("eyp.detsis_registry", load)
+    # The same loaded registry as /v1/detsis (a national snapshot is hundreds of MB: load it once), and
+    # the same answer when it cannot be loaded (503, not a finding about the package).
+    return configured_registry()
 
 
 def _trust() -> Any:
@@ -222,9 +221,30 @@ def _trust() -> Any:
     return tuple(c for p in cfg.verification.trust for c in load_certificates(cfg.resolve(p)))
 
 
+def _in_memory(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    """Where the multipart parser puts an uploaded file: memory (the body is bounded by the service's
+    ``max_request_bytes``), never werkzeug's default spooled temporary file, which goes to disk above
+    500 KiB: a hostile package must not touch the disk."""
+    return io.BytesIO()
+
+
 def _package_bytes() -> bytes:
     if request.mimetype == "multipart/form-data":
-        upload = request.files.get("package") or request.files.get("file")
+        parser = FormDataParser(
+            stream_factory=_in_memory,
+            max_form_memory_size=request.max_form_memory_size,
+            max_content_length=request.max_content_length,
+            max_form_parts=request.max_form_parts,
+        )
+        _stream, _form, files = parser.parse(
+            request.stream, request.mimetype, request.content_length, request.mimetype_params
+        )
+        upload = files.get("package") or files.get("file")
         if upload is None:
             raise UsageError(
                 "request.invalid", details={"reason": "multipart field 'package' is missing", "at": "package"}

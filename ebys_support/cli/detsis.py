@@ -69,7 +69,7 @@ def validate(
     """Check DETSİS numbers (8 digits, the first not 0); exit 1 when any is invalid."""
     registry = detsis_support.load_registry(registry_path) if registry_path else None
     if institution and registry is None:
-        raise UsageError("ebys.usage", details={"reason": "--institution needs --registry"})
+        raise UsageError("detsis.institution_needs_registry")
     if institution:
         institution = _checked_institution(institution)
     results = detsis_support.validate_results(list(numbers), obj.lang, registry, institution)
@@ -180,10 +180,11 @@ def search(
     limit: int,
 ) -> None:
     """Find units by name (Turkish-aware: "imar", "İMAR" and "Imar" all match "İmar")."""
+    wanted = _checked_institution(institution) if institution else None
     registry = _registry(obj, registry_path)
     query = " ".join(text)
     try:
-        hits = registry.search(query, institution=institution, active_only=active_only)
+        hits = registry.search(query, institution=wanted, active_only=active_only)
     except detsis_lib.ValidationError as exc:
         raise detsis_support.to_error(exc) from None
     shown = hits[:limit]
@@ -281,7 +282,7 @@ def _since(value: str | None) -> dt.datetime | None:
             return parse(value)
         except ValueError:
             continue
-    raise UsageError("ebys.usage", details={"reason": f"--since {value}: use YYYY-MM-DD or DD.MM.YYYY"})
+    raise UsageError("detsis.invalid_since", details={"value": value})
 
 
 @detsis.command("sync")
@@ -298,10 +299,11 @@ def sync(obj: CliContext, out: str, since: str | None, institution: str | None) 
     from ebys_support.detsis_client import DETSISClient
     from ebys_support.detsis_client import sync as run_sync
 
+    since_date = _since(since)  # a bad date is a usage error before anything is asked of the service
     cfg = obj.config().detsis
     client = DETSISClient.from_config(cfg)
     top = institution or (str(cfg.institution) if cfg.institution else None)
-    result = run_sync(client, out, since=_since(since), institution=top)
+    result = run_sync(client, out, since=since_date, institution=top)
     mode = (
         obj.t("ui.detsis.sync.incremental", since=result.since)
         if result.since

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ebys_support.cli._context import CliContext, pass_obj
-from ebys_support.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, EbysError, InputError
+from ebys_support.errors import EXIT_INPUT, EXIT_INVALID, EXIT_OK, EbysError
 from ebys_support.eyp import EypReport, Party, check
 
 __all__ = ["eyp"]
@@ -34,18 +34,14 @@ def _catalogue(obj: CliContext, path: Path | None) -> Any:
 
 
 def _registry(obj: CliContext, path: Path | None) -> Any:
-    import detsis
+    from ebys_support import detsis_support
 
     cfg = obj.config()
     source = path if path is not None else (cfg.resolve(cfg.detsis.registry) if cfg.detsis.registry else None)
     if source is None:
         return None
-    try:
-        return detsis.Registry.load(str(source))
-    except OSError as exc:
-        raise InputError(details={"path": str(source), "reason": exc.strerror or type(exc).__name__}) from exc
-    except detsis.ValidationError as exc:
-        raise InputError(details={"path": str(source), "reason": exc.code}) from exc
+    # detsis.invalid_snapshot and friends (exit 4), with the reason and the place explained
+    return detsis_support.load_registry(source)
 
 
 def _trust(obj: CliContext, paths: tuple[Path, ...]) -> tuple[Any, ...] | None:
@@ -117,8 +113,10 @@ def _check_lines(obj: CliContext, path: str, report: EypReport) -> list[str]:
             verdict=t(f"ui.eyp.verdict.{report.verdict}"),
         )
     ]
-    if report.structure == "sound":
+    if report.structure == "sound" and report.digests_checked:
         lines.append("  " + t("ui.eyp.check.structure.sound", digests=report.digests_checked))
+    elif report.structure == "sound":
+        lines.append("  " + t("ui.eyp.check.structure.sound_no_digests"))
     else:
         lines.append("  " + t("ui.eyp.check.structure.unsound"))
     if report.digests_unverifiable:
@@ -234,7 +232,7 @@ def show_cmd(obj: CliContext, package: Path) -> None:
         (
             t("ui.eyp.show.version"),
             f"{package.name} (e-Yazışma {report.version}"
-            + (t("ui.eyp.check.encrypted") if report.encrypted else "")
+            + (t("ui.eyp.show.encrypted") if report.encrypted else "")
             + ")",
         ),
         (t("ui.eyp.show.subject"), s.subject or none),
@@ -244,10 +242,10 @@ def show_cmd(obj: CliContext, package: Path) -> None:
         (t("ui.eyp.show.sdp"), " ".join(x for x in (s.sdp_code, s.sdp_name) if x) or none),
         (t("ui.eyp.show.sender"), _party(obj, s.sender) if s.sender else none),
     ]
-    width = max(
-        len(label)
-        for label, _ in rows + [(t("ui.eyp.show.recipients"), ""), (t("ui.eyp.show.attachments"), "")]
-    )
+    block_keys = ["recipients", "attachments", "signers"]
+    block_keys += ["addressees"] if s.addressees else []
+    block_keys += ["references"] if s.references else []
+    width = max(len(label) for label in [*(r[0] for r in rows), *(t(f"ui.eyp.show.{k}") for k in block_keys)])
     lines = [f"{label.ljust(width)} : {value}" for label, value in rows]
 
     def block(label: str, items: list[str]) -> None:

@@ -13,6 +13,7 @@ import io
 import os
 import posixpath
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -51,6 +52,9 @@ class Limits:
     """Deepest XML nesting."""
     max_signature_bytes: int = 64 * 1024 * 1024
     """Largest signature (``.imz``) part (parsed in memory)."""
+    max_directory_bytes: int = 16 * 1024 * 1024
+    """Largest zip central directory: ``zipfile`` turns all of it into objects before any entry is vetted,
+    so a directory of millions of tiny entries would exhaust memory first."""
 
 
 def part_key(name: str) -> str:
@@ -232,6 +236,40 @@ def _new_hash(alg: str) -> Any:
 PackageInput = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+def _vet_directory(fh: IO[bytes], size: int, limits: Limits) -> None:
+    """Refuse a central directory with too many entries or bytes before ``zipfile`` parses it.
+
+    Reads only the end-of-central-directory records; when they cannot be found, ``zipfile`` decides.
+    """
+    tail_size = min(size, _EOCD.size + 0xFFFF + _ZIP64_LOCATOR.size)
+    fh.seek(size - tail_size)
+    tail = fh.read(tail_size)
+    fh.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD.size > len(tail):
+        return
+    _sig, _disk, _cd_disk, _here, entries, cd_size, _cd_offset, _comment = _EOCD.unpack_from(tail, at)
+    locator = at - _ZIP64_LOCATOR.size
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        _sig64, _disk64, record_offset, _disks = _ZIP64_LOCATOR.unpack_from(tail, locator)
+        if record_offset + _ZIP64_EOCD.size <= size:
+            fh.seek(record_offset)
+            record = fh.read(_ZIP64_EOCD.size)
+            fh.seek(0)
+            if record[:4] == b"PK\x06\x06":
+                fields = _ZIP64_EOCD.unpack(record)
+                entries, cd_size = max(entries, fields[7]), max(cd_size, fields[8])
+    if entries > limits.max_entries:
+        raise TooLarge(details={"reason": "entries", "size": entries, "limit": limits.max_entries})
+    if cd_size > limits.max_directory_bytes:
+        raise TooLarge(details={"reason": "directory", "size": cd_size, "limit": limits.max_directory_bytes})
+
+
 def open_package(package: Any, limits: Limits) -> Package:
     """Open ``package`` (bytes, a path or a binary file object) as a vetted :class:`Package`.
 
@@ -258,6 +296,7 @@ def open_package(package: Any, limits: Limits) -> Package:
             raise TooLarge(
                 details={"reason": "package_size", "size": size, "limit": limits.max_package_bytes}
             )
+        _vet_directory(fh, size, limits)
         try:
             zf = zipfile.ZipFile(fh)
         except (

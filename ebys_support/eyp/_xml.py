@@ -47,7 +47,9 @@ def parse(data: bytes, part: str, *, max_bytes: int, max_depth: int) -> etree._E
     :raises XmlMalformed: not well-formed.
     """
     if len(data) > max_bytes:
-        raise TooLarge(details={"part": part, "reason": "xml_size", "size": len(data), "limit": max_bytes})
+        raise TooLarge(
+            details={"part": part, "entry": part, "reason": "xml_size", "size": len(data), "limit": max_bytes}
+        )
     for marker in _FORBIDDEN:
         if marker in data:
             raise XmlForbidden(details={"part": part, "reason": "dtd"})

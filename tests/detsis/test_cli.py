@@ -169,3 +169,78 @@ def test_sync(cli: Cli, soap: LoopbackDETSIS, tmp_path: Path, instance_dir: Path
 @pytest.mark.parametrize("lang", ["tr", "en"])
 def test_help(cli: Cli, lang: str) -> None:
     assert cli("--lang", lang, "detsis", "--help").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "en", "tr"),
+    [
+        (None, "nope.json", "the file {path} does not exist", "{path} dosyası yok"),
+        ('{"units": [', "cut.json", "it is not valid JSON (", "geçerli bir JSON değil ("),
+        ('{"source": "x"}', "wrap.json", "no “units” array", "“units” dizisi yok"),
+        (
+            '[{"DETSISNo": 40000001, "Ad": "x", "ParentIdareKimlikKodu": 0, "Aktifmi": "belki"}]',
+            "flag.json",
+            "the Aktifmi field is not a yes/no value (1/0, true/false, E/H): “belki” (record 1, DETSİS 40000001)",
+            "Aktifmi alanı evet/hayır değeri (1/0, true/false, E/H) değil: “belki” (1. kayıt, DETSİS 40000001)",
+        ),
+        (
+            '[{"DETSISNo": 40000001, "Ad": "x", "ParentIdareKimlikKodu": "0123", "Aktifmi": "E"}]',
+            "parent.json",
+            "the ParentIdareKimlikKodu field is not a DETSİS number",
+            "ParentIdareKimlikKodu alanı bir DETSİS numarası (ilki 0 olmayan 8 hane) değil: “0123”",
+        ),
+        ("DETSISNo,Ad\n40000001,x\n", "cols.csv", "lacks the columns ParentIdareKimlikKodu, Aktifmi",
+         "CSV başlık satırında ParentIdareKimlikKodu, Aktifmi sütunları yok"),
+    ],
+)  # fmt: skip
+def test_unreadable_snapshot_is_explained(
+    cli: Cli, tmp_path: Path, content: str | None, name: str, en: str, tr: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, "utf-8")
+    args = ("detsis", "show", "40000001", "--registry", str(path))
+    res_en, res_tr = cli(*args), cli("--lang", "tr", *args)
+    assert res_en.exit_code == res_tr.exit_code == 4
+    assert en.format(path=path) in res_en.stderr
+    assert tr.format(path=path) in res_tr.stderr
+    for res in (res_en, res_tr):  # no unfilled placeholders or "-" stand-ins for unknown places
+        assert "{" not in res.stderr and " -" not in res.stderr and "(kayıt -" not in res.stderr
+    data = cli("--json", *args).json()["error"]
+    assert data["code"] == "detsis.invalid_snapshot" and data["details"]["reason"]
+
+
+def test_unreadable_mapping_is_explained(cli: Cli, snapshot_file: Path, tmp_path: Path) -> None:
+    args = ("--registry", str(snapshot_file), "--institution", synthetic.OURS)
+    missing = tmp_path / "yok.csv"
+    res = cli("--lang", "tr", "detsis", "check-mapping", str(missing), *args)
+    assert res.exit_code == 4 and f"Birim eşleme dosyası kullanılamıyor: {missing} dosyası yok." in res.stderr
+    folder = cli("detsis", "check-mapping", str(tmp_path), *args)
+    assert folder.exit_code == 4 and "is a folder, not a file" in folder.stderr
+    dup = tmp_path / "dup.csv"
+    dup.write_text(
+        "internal_code,internal_name,detsis,internal_parent\nA,x,40000001,\nA,y,40000011,\n", "utf-8"
+    )
+    res = cli("--lang", "tr", "detsis", "check-mapping", str(dup), *args)
+    assert "A iç kodu 2. satırda zaten kullanılmış (3. satır)." in res.stderr
+    yaml_file = tmp_path / "m.yaml"
+    yaml_file.write_text("- internal_code: A\n  detsis: 40000001\n  renk: mavi\n", "utf-8")
+    res = cli("detsis", "check-mapping", str(yaml_file), *args)
+    assert res.exit_code == 4 and "unknown keys (renk)" in res.stderr
+
+
+def test_usage_errors_are_localized(cli: Cli, snapshot_file: Path) -> None:
+    res = cli("--lang", "tr", "--json", "detsis", "validate", "40000011", "--institution", synthetic.OURS)
+    assert res.exit_code == 2 and res.json()["error"]["code"] == "detsis.institution_needs_registry"
+    assert "--registry ister" in res.json()["error"]["message"]
+    search = cli(
+        "--json", "detsis", "search", "imar", "--institution", "123", "--registry", str(snapshot_file)
+    )
+    assert search.exit_code == 2 and search.json()["error"]["code"] == "detsis.invalid_format"
+
+
+def test_bad_since_is_refused_before_the_service(cli: Cli, tmp_path: Path) -> None:
+    # No service is configured: the date is checked first, so the answer is about the date.
+    res = cli("--lang", "tr", "--json", "detsis", "sync", "--out", str(tmp_path / "s.json"), "--since", "dün")
+    assert res.exit_code == 2 and res.json()["error"]["code"] == "detsis.invalid_since"
+    assert "GG.AA.YYYY" in res.json()["error"]["message"]

@@ -198,3 +198,12 @@ def test_write_failure(tmp_path: Path, registry: detsis.Registry) -> None:
     with pytest.raises(InputError) as info:
         write_snapshot(registry, tmp_path / "missing-dir" / "out.json", {})
     assert info.value.code == "detsis.write_failed"
+    assert info.value.details["os_error"] == "ENOENT"
+    assert info.value.localized("tr").endswith("konumuna yazılamadı: klasör yok")
+    assert info.value.localized("en").endswith(": the folder does not exist")
+    from ebys_support.detsis_client import _WriteFailed
+
+    other = _WriteFailed(details={"path": "x.json", "reason": "Broken pipe", "os_error": "EPIPE"})
+    assert (
+        other.localized("tr") == "Anlık görüntü x.json konumuna yazılamadı: Broken pipe"
+    )  # the system's words

@@ -62,6 +62,11 @@ def test_search(client: FlaskClient, api_key: Headers) -> None:
     assert res.json["total"] == 2 and len(res.json["results"]) == 1  # type: ignore[index]
     res = client.get("/v1/detsis", headers=headers)
     assert res.status_code == 400 and res.json["error"]["code"] == "detsis.query_required"  # type: ignore[index]
+    res = client.get("/v1/detsis?q=imar&limit=x", headers=api_key("integration", lang="tr"))
+    assert res.status_code == 400 and res.json["error"]["code"] == "detsis.invalid_limit"  # type: ignore[index]
+    assert "tam sayı" in res.json["error"]["message"]  # type: ignore[index]
+    res = client.get("/v1/detsis?q=imar&institution=123", headers=headers)
+    assert res.status_code == 400 and res.json["error"]["code"] == "detsis.invalid_format"  # type: ignore[index]
 
 
 def test_check_mapping_configured(client: FlaskClient, api_key: Headers) -> None:
@@ -113,6 +118,22 @@ class TestNotConfigured:
         res = client.get("/v1/detsis/40000111", headers=api_key("integration"))
         assert res.status_code == 503 and res.json["error"]["code"] == "detsis.registry_unavailable"  # type: ignore[index]
         assert "path" not in res.json["error"]["details"]  # type: ignore[index]
+        assert (
+            "geçerli bir JSON değil"
+            in client.get("/v1/detsis/40000111", headers=api_key("integration", lang="tr")).json["error"][
+                "message"
+            ]
+        )  # type: ignore[index]
+
+    def test_missing_snapshot_names_the_setting_not_the_path(
+        self, client: FlaskClient, api_key: Headers, tmp_path: Path
+    ) -> None:
+        (tmp_path / "broken.json").unlink()
+        res = client.get("/v1/detsis/40000111", headers=api_key("integration", lang="tr"))
+        assert res.status_code == 503  # type: ignore[index]
+        message = res.json["error"]["message"]  # type: ignore[index]
+        assert message == "DETSİS anlık görüntüsü yüklenemedi (detsis.registry dosyası yok)."
+        assert str(tmp_path) not in message
         res = client.post(
             "/v1/detsis/check-mapping", json={"institution": synthetic.OURS}, headers=api_key("integration")
         )

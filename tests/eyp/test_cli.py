@@ -118,3 +118,41 @@ def test_show_json_and_not_a_package(cli: Callable[..., Any], tmp_path: Path) ->
     bogus = tmp_path / "x.eyp"
     bogus.write_bytes(b"")
     assert cli("eyp", "show", str(bogus)).exit_code == 4
+
+
+def test_check_texts_read_well(cli: Callable[..., Any], tmp_path: Path) -> None:
+    encrypted_v2 = cli("--lang", "tr", "eyp", "check", str(DATA / "sifrelipaketv2x.eyps"))
+    assert "Yapı: sağlam (şifreli içeriğin dışında denetlenecek özet yok)" in encrypted_v2.stdout
+    assert "denetlenmeyen özet: 20." in encrypted_v2.stdout
+    plain = cli("eyp", "check", V1)
+    assert "digests checked against the parts: 14, all match" in plain.stdout
+    assert "Findings (critical: 2, major: 1, warnings: 0):" in plain.stdout
+    bogus = tmp_path / "not.eyp"
+    bogus.write_bytes(b"not a zip")
+    refused = cli("--lang", "tr", "eyp", "check", str(bogus))
+    assert refused.exit_code == 4
+    assert f"{bogus}: Bu bir e-Yazışma paketi değil: zip dosyası değil." in refused.stdout
+    missing = cli("eyp", "check", str(tmp_path / "yok.eyp"))
+    assert missing.exit_code == 4 and "cannot be read" in missing.stdout
+
+
+def test_show_encrypted_package_aligns_its_labels(cli: Callable[..., Any]) -> None:
+    result = cli("--lang", "tr", "eyp", "show", E1)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("(e-Yazışma 1.3, şifreli)")
+    labelled = [line for line in lines if not line.startswith("  - ")]
+    assert len({line.index(" :") for line in labelled}) == 1  # one column for every label
+    assert any(line.startswith("Hedefler (BelgeHedef)") for line in labelled)
+
+
+def test_unusable_registry_is_explained(cli: Callable[..., Any], tmp_path: Path) -> None:
+    broken = tmp_path / "detsis.json"
+    broken.write_text('[{"DETSISNo": 40000001, "Ad": "x", "Aktifmi": "E"}]', "utf-8")
+    result = cli("--lang", "tr", "eyp", "check", V1, "--registry", str(broken))
+    assert result.exit_code == 4
+    assert (
+        "DETSİS anlık görüntüsü kullanılamıyor: ParentIdareKimlikKodu alanı eksik (1. kayıt" in result.stderr
+    )
+    missing = cli("--json", "eyp", "check", V1, "--registry", str(tmp_path / "yok.json"))
+    assert missing.exit_code == 4 and missing.json()["error"]["code"] == "detsis.invalid_snapshot"

@@ -3,55 +3,14 @@
 from __future__ import annotations
 
 import io
-import os
-import sys
+import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
 
 import pytest
 
 from ebys_support.eyp import Limits, NotAPackage, TooLarge, UnsafeEntry, XmlForbidden, check
 from tests.eyp._pkg import Pkg
-
-_WATCH = {"on": False, "events": []}  # type: dict[str, object]
-
-
-def _audit(event: str, args: tuple[object, ...]) -> None:
-    if not _WATCH["on"]:
-        return
-    if event == "open":
-        mode = args[1] if len(args) > 1 else "r"
-        flags = args[2] if len(args) > 2 else 0
-        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-        )
-        if writing:
-            _WATCH["events"].append((event, args[0]))  # type: ignore[union-attr]
-    elif event in (
-        "socket.connect",
-        "socket.getaddrinfo",
-        "urllib.Request",
-        "os.mkdir",
-        "os.rename",
-        "shutil.unpack_archive",
-    ):
-        _WATCH["events"].append((event, args[0] if args else None))  # type: ignore[union-attr]
-
-
-sys.addaudithook(_audit)
-
-
-@pytest.fixture
-def no_side_effects() -> Iterator[None]:
-    """Fails the test when the check writes a file, creates a folder or opens a connection."""
-    _WATCH["events"] = []
-    _WATCH["on"] = True
-    try:
-        yield
-    finally:
-        _WATCH["on"] = False
-    assert _WATCH["events"] == []
 
 
 def _v2() -> Pkg:
@@ -256,3 +215,72 @@ def test_refusal_messages_in_both_languages() -> None:
     assert "../evil.txt" in err.value.localized("tr")
     assert "diske" in err.value.localized("tr")
     assert "{" not in err.value.localized("en")
+
+
+def test_every_refusal_reason_is_explained_in_both_languages() -> None:
+    from ebys_support import i18n
+
+    classes = {
+        "not_zip": NotAPackage, "unreadable": NotAPackage, "type": NotAPackage, "entry_unreadable": NotAPackage,
+        "not_opc": NotAPackage, "no_eyazisma_parts": NotAPackage, "control_character": UnsafeEntry,
+        "backslash": UnsafeEntry, "absolute_path": UnsafeEntry, "path_traversal": UnsafeEntry,
+        "empty_segment": UnsafeEntry, "symlink": UnsafeEntry, "encrypted_entry": UnsafeEntry,
+        "compression_method": UnsafeEntry, "duplicate_name": UnsafeEntry, "overlapping_entries": UnsafeEntry,
+        "entries": TooLarge, "directory": TooLarge, "package_size": TooLarge, "part_size": TooLarge, "xml_size": TooLarge,
+        "total_size": TooLarge, "ratio": TooLarge, "dtd": XmlForbidden, "depth": XmlForbidden,
+    }  # fmt: skip
+    keys = {k.removeprefix("ui.eyp.refusal.") for k in i18n.catalogue() if k.startswith("ui.eyp.refusal.")}
+    assert keys == set(classes)
+    details = {"entry": "Ekler/x.pdf", "part": "/Ustveri/Ustveri.xml", "path": "x.eyp", "type": "int",
+               "size": 300, "limit": 200}  # fmt: skip
+    for reason, cls in classes.items():
+        err = cls(details={**details, "reason": reason})
+        for lang in ("en", "tr"):
+            text = err.localized(lang)
+            assert "{" not in text and f"({reason})" not in text and f": {reason}" not in text, text
+    assert NotAPackage(details={"reason": "not_zip"}).localized("tr") == (
+        "Bu bir e-Yazışma paketi değil: zip dosyası değil."
+    )
+
+
+def _many_entries(count: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(count):
+            zf.writestr(f"e{i}", b"")
+    return buf.getvalue()
+
+
+def test_entry_flood_is_refused_before_zipfile_parses_the_directory(
+    monkeypatch: pytest.MonkeyPatch, no_side_effects: None
+) -> None:
+    flood = _many_entries(3000)
+    # Lie in the end record: one entry, so only the directory's size gives the flood away.
+    liar = bytearray(flood)
+    at = liar.rfind(b"PK\x05\x06")
+    liar[at + 8 : at + 12] = (1).to_bytes(2, "little") * 2
+
+    def no_zipfile(*args: object, **kwargs: object) -> None:
+        raise AssertionError("zipfile parsed the directory of a refused package")
+
+    monkeypatch.setattr(zipfile, "ZipFile", no_zipfile)
+    with pytest.raises(TooLarge) as err:
+        check(flood, limits=Limits(max_entries=100))
+    assert err.value.details == {"reason": "entries", "size": 3000, "limit": 100}
+    with pytest.raises(TooLarge) as err:
+        check(bytes(liar), limits=Limits(max_directory_bytes=10_000))
+    assert err.value.details["reason"] == "directory" and err.value.details["size"] > 10_000
+    assert "zip dizini çok büyük" in err.value.localized("tr")
+
+
+def test_zip64_end_record_is_read_for_the_entry_count(no_side_effects: None) -> None:
+    # A zip64 end record claiming 70,000 entries (more than the 0xFFFF a plain end record can hold).
+    data = _many_entries(3)
+    at = data.rfind(b"PK\x05\x06")
+    cd_size, cd_offset = struct.unpack_from("<2L", data, at + 12)
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 70_000, 70_000, cd_size, cd_offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, at, 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with pytest.raises(TooLarge) as err:
+        check(data[:at] + zip64 + locator + end, limits=Limits(max_entries=65_000))
+    assert err.value.details["reason"] == "entries" and err.value.details["size"] == 70_000

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.eyp._pkg import DATA, Pkg
@@ -77,3 +80,66 @@ def test_openapi_lists_the_route(client: FlaskClient, api_key: Callable[..., Any
     doc = client.get("/v1/openapi.json", headers=api_key("integration")).get_json()
     assert "/v1/eyp/check" in doc["paths"]
     assert "EypReport" in doc["components"]["schemas"]
+
+
+def _multipart(field: str, filename: str, payload: bytes) -> tuple[bytes, str]:
+    """A multipart body built here (the test client spools bodies over 500 KiB to a temporary file)."""
+    boundary = "ebys-test-boundary-7f3a"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + payload + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _padded_v2(extra: bytes) -> bytes:
+    """The 2.x sample with an extra stored entry, so that the upload is well over 500 KiB."""
+    buf = io.BytesIO((DATA / "paketv2x.eyp").read_bytes())
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.writestr(zipfile.ZipInfo("Ekler/dolgu.bin"), extra)
+    return buf.getvalue()
+
+
+def test_large_multipart_upload_stays_in_memory(
+    client: FlaskClient, api_key: Callable[..., dict[str, str]], no_side_effects: None
+) -> None:
+    body, content_type = _multipart("package", "paket.eyp", _padded_v2(os.urandom(900 * 1024)))
+    assert len(body) > 900 * 1024
+    response = client.post(
+        "/v1/eyp/check", data=body, headers={**api_key("integration"), "Content-Type": content_type}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["version"] == "2.0"
+
+
+def test_hostile_multipart_upload_is_refused_without_touching_the_disk(
+    client: FlaskClient, api_key: Callable[..., dict[str, str]], no_side_effects: None
+) -> None:
+    buf = io.BytesIO(_padded_v2(os.urandom(700 * 1024)))
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.writestr("../../etc/evil.txt", b"x")
+    body, content_type = _multipart("package", "kotu.eyp", buf.getvalue())
+    response = client.post(
+        "/v1/eyp/check", data=body, headers={**api_key("integration"), "Content-Type": content_type}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "eyp.unsafe_entry"
+
+
+class TestBrokenRegistry:
+    @pytest.fixture
+    def app_config(self, tmp_path: Path) -> dict[str, Any]:
+        broken = tmp_path / "broken.json"
+        broken.write_text("[", "utf-8")
+        return {"detsis": {"registry": str(broken)}}
+
+    def test_a_broken_registry_is_the_service_s_fault(
+        self, client: FlaskClient, api_key: Callable[..., dict[str, str]], tmp_path: Path
+    ) -> None:
+        body = (DATA / "paketv1x.eyp").read_bytes()
+        headers = {**api_key("integration"), "Content-Type": "application/octet-stream"}
+        response = client.post("/v1/eyp/check", data=body, headers=headers)
+        assert response.status_code == 503
+        error = response.get_json()["error"]
+        assert error["code"] == "detsis.registry_unavailable"
+        assert str(tmp_path) not in str(error)
