@@ -46,7 +46,10 @@ def serve(obj: CliContext, host: str | None, port: int | None, workers: int | No
         host=host,
         port=port,
         threads=workers or cfg.service.workers,
+        # Bodies up to the limit stay in memory (uploads are never spooled to disk); a declared size over
+        # the limit is answered by the application's JSON 413 before the body is read.
         max_request_body_size=cfg.service.max_request_bytes + 1024 * 1024,
+        inbuf_overflow=cfg.service.max_request_bytes + 1024 * 1024,
         ident="ebys-support",
         _quiet=True,
     )
