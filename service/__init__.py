@@ -25,6 +25,17 @@ __all__ = ["create_app", "BLUEPRINTS"]
 BLUEPRINTS: list[str] = [
     "service.health",
     "service.openapi",
+    "service.people",
+    "service.certificates",
+    "service.requests",
+    "service.audit",
+    "service.tokens",
+    "service.signing",
+    "service.detsis",
+    "service.eyp",
+    "service.verification",
+    "service.sdp",
+    "service.document_numbers",
 ]
 
 

@@ -1,0 +1,105 @@
+"""What we sign, we verify: ebys_support.signing's CAdES, PAdES and XAdES output at the level it claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ebys_support.signing import PKCS12Signer
+from ebys_support.signing import cades as sign_cades
+from ebys_support.signing.pades import sign_pdf
+from ebys_support.signing.xades import sign_xml
+from ebys_support.verification import TOTAL_FAILED, TOTAL_PASSED, Verifier
+from tests.verification import _helpers as h
+
+DATA = b"<yazi><konu>Toplanti</konu><metin>Ek belgeler ektedir.</metin></yazi>"
+
+
+@pytest.fixture(scope="module")
+def p12(pki: Any) -> Any:
+    cache: dict[str, PKCS12Signer] = {}
+
+    def make(name: str) -> PKCS12Signer:
+        if name not in cache:
+            s = pki.signer(name)
+            cache[name] = PKCS12Signer(s.p12, s.p12_password)
+        return cache[name]
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("profile", "level"), [("P1", "ES-T"), ("P2", "ES-T"), ("P3", "ES-T"), ("P4", "ES-XL")]
+)
+def test_cades_profiles(pki: Any, p12: Any, online: Verifier, profile: str, level: str) -> None:
+    der = sign_cades.sign(DATA, p12("rsa"), profile, detached=True, tsa=pki.tsa_url, trust=[pki.ca, pki.root])
+    report = online.verify(der, content=DATA)
+    sig = report.signatures[0]
+    assert report.indication == TOTAL_PASSED, report.to_json()
+    assert (sig.profile, sig.level) == (profile, level)
+
+
+def test_cades_p4_offline(pki: Any, p12: Any, offline_bare: Verifier) -> None:
+    der = sign_cades.sign(DATA, p12("ec"), "P4", tsa=pki.tsa_url, trust=[pki.ca, pki.root])
+    report = offline_bare.verify(der)
+    assert report.indication == TOTAL_PASSED, report.to_json()
+
+
+@pytest.mark.parametrize(("profile", "level"), [("P1", "B-B"), ("P2", "B-T"), ("P4", "B-LT")])
+def test_pades_levels(pki: Any, p12: Any, online: Verifier, profile: str, level: str) -> None:
+    pdf = h.minimal_pdf(1)
+    signed = sign_pdf(pdf, p12("rsa"), profile, tsa=pki.tsa_url, trust=[pki.ca, pki.root])
+    assert signed is not None
+    report = online.verify(signed)
+    sig = report.signatures[0]
+    assert report.indication == TOTAL_PASSED, report.to_json()
+    assert sig.profile == profile
+    assert sig.level in (level, "B-LTA")
+
+
+@pytest.mark.parametrize("mode", ["enveloped", "enveloping", "detached"])
+@pytest.mark.parametrize("profile", ["P1", "P2"])
+def test_xades_modes(pki: Any, p12: Any, online: Verifier, tmp_path: Path, mode: str, profile: str) -> None:
+    kwargs: dict[str, Any] = {"mode": mode, "tsa": pki.tsa_url}
+    if mode == "detached":
+        kwargs["uri"] = "yazi.xml"
+    signed = sign_xml(DATA, p12("ec"), profile, **kwargs)
+    report = online.verify(signed, content=DATA if mode == "detached" else None)
+    assert report.format == f"XAdES-{mode}"
+    assert report.indication == TOTAL_PASSED, report.to_json()
+    assert report.signatures[0].profile == profile
+
+
+def test_xades_tampered(pki: Any, p12: Any, online: Verifier) -> None:
+    signed = sign_xml(DATA, p12("rsa"), "P1", mode="enveloped")
+    tampered = signed.replace(b"Toplanti", b"Toplantx")
+    report = online.verify(tampered)
+    assert (report.signatures[0].indication, report.signatures[0].sub_indication) == (
+        "TOTAL_FAILED",
+        "HASH_FAILURE",
+    )
+    i = signed.index(b"<ds:SignatureValue")
+    j = signed.index(b">", i) + 5
+    flipped = signed[:j] + (b"A" if signed[j : j + 1] != b"A" else b"B") + signed[j + 1 :]
+    report = online.verify(flipped)
+    assert report.indication == TOTAL_FAILED
+    detached = sign_xml(DATA, p12("rsa"), "P1", mode="detached", uri="yazi.xml")
+    report = online.verify(detached)
+    assert report.signatures[0].sub_indication == "SIGNED_DATA_NOT_FOUND"
+
+
+def test_xades_signature_wrapping_is_refused(pki: Any, p12: Any, online: Verifier) -> None:
+    from lxml import etree
+
+    signed = sign_xml(DATA, p12("rsa"), "P1", mode="enveloping")
+    tree = etree.fromstring(signed)
+    ds = "{http://www.w3.org/2000/09/xmldsig#}"
+    obj = next(
+        o for o in tree.iter(f"{ds}Object") if o.get("Id") and o.find(".//{*}QualifyingProperties") is None
+    )
+    evil = etree.SubElement(tree, f"{ds}Object", Id=obj.get("Id"))
+    evil.text = "başka içerik"
+    report = online.verify(etree.tostring(tree))
+    assert report.signatures[0].sub_indication == "FORMAT_FAILURE"
