@@ -118,7 +118,21 @@ class InvalidSDP(SayiError):
 
 
 class InvalidRecord(SayiError):
+    """The record part is missing, not digits, too long, or ``E.`` after an ``E-`` prefix
+    (``details["reason"]``: ``missing``, ``missing_general``, ``digits``, ``length``, ``double_e``,
+    ``slash``)."""
+
     code = "sayi.invalid_record"
+
+    def localized(self, lang: str = "en") -> str:
+        reason = self.details.get("reason")
+        if reason == "missing":
+            return i18n.message("ui.sayi.invalid_record.missing", lang, **self.details)
+        key = f"ui.sayi.invalid_record.{reason}"
+        if not i18n.has(key):
+            return super().localized(lang)
+        text = i18n.message(key, lang, **self.details)
+        return i18n.message("ui.sayi.invalid_record.message", lang, **{**self.details, "reason": text})
 
 
 def _with_reason(err: SayiError, lang: str) -> str:
@@ -364,6 +378,11 @@ def _parse(text: str, rules: SayiRules = DEFAULT_RULES) -> DocumentNumber:
             if prefix and not rules.slash_in_2020:
                 raise _Fail(
                     InvalidRecord, {"input": _short(text), "record": _short(record), "reason": "slash"}
+                )
+            if not general:
+                raise _Fail(
+                    InvalidRecord,
+                    {"input": _short(text), "record": _short(record), "reason": "missing_general"},
                 )
             _record(general, text, rules)
             unit_record, general_record = unit, general

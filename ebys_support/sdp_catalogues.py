@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import sdp_codes
+from ebys_support import i18n
 from ebys_support.config import Config
 from ebys_support.errors import InputError, UsageError
 from sdp_codes import loaders
@@ -29,6 +31,7 @@ from sdp_codes.retention import RetentionRules, default_rules
 
 __all__ = [
     "FORMATS",
+    "CatalogueFileError",
     "atomic_text",
     "configured_catalogue",
     "load_catalogue",
@@ -41,17 +44,46 @@ __all__ = [
 FORMATS = ("csv", "xlsx", "detsis-json")
 
 
+#: Errors of a write that say the output cannot take the file (not a problem of what is being read).
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    return InputError(
+        "sdp.output_unwritable",
+        details={"path": str(path), "reason": exc.strerror or type(exc).__name__},
+    )
+
+
 @contextmanager
 def atomic_text(path: str | Path, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """A UTF-8 text file that appears at ``path`` complete, or not at all (temp file + ``os.replace``)."""
+    """A UTF-8 text file that appears at ``path`` complete, or not at all (temp file + ``os.replace``).
+
+    :raises InputError: ``sdp.output_unwritable`` when the folder is missing or read-only, the disk is
+        full, or ``path`` is a folder; nothing is left behind.
+    """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritable(target, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+            try:
+                yield fh
+            except OSError as exc:
+                if exc.errno in _FULL:
+                    raise _unwritable(target, exc) from exc
+                raise
+            try:
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                raise _unwritable(target, exc) from exc
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _unwritable(target, exc) from exc
     except BaseException:
         try:
             os.unlink(tmp)
@@ -60,9 +92,28 @@ def atomic_text(path: str | Path, *, newline: str | None = None) -> Iterator[IO[
         raise
 
 
+class CatalogueFileError(InputError):
+    """``sdp.invalid_catalogue`` for a file: the message names the file, the row when there is one, and
+    what is wrong with it in the reader's language (``ui.sdp.catalogue.<reason>``)."""
+
+    code = "sdp.invalid_catalogue"
+
+    def localized(self, lang: str = "en") -> str:
+        details = self.details
+        reason = str(details.get("reason", "format"))
+        key = f"ui.sdp.catalogue.{reason}"
+        if not i18n.has(key):
+            key = "ui.sdp.catalogue.field"
+        text = i18n.message(key, lang, **details)
+        row = details.get("row")
+        where = "ui.sdp.catalogue.where_row" if isinstance(row, int) else "ui.sdp.catalogue.where"
+        place = i18n.message(where, lang, path=details.get("path", "-"), row=row)
+        return i18n.message(self.code, lang, reason=f"{place}: {text}")
+
+
 def _invalid(exc: sdp_codes.ValidationError, path: Path) -> InputError:
-    details: dict[str, Any] = {"row": "-", "reason": "format", **exc.details, "path": str(path)}
-    return InputError(exc.code, details=details)
+    details: dict[str, Any] = {"reason": "format", **exc.details, "path": str(path)}
+    return CatalogueFileError(details=details)
 
 
 def _read_bytes(path: Path) -> bytes:

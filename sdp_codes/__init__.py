@@ -16,8 +16,11 @@ institution: when the catalogue does not cover the code, it is valid with the wa
 
 **Search** (:func:`search`) follows Turkish rules (:mod:`sdp_codes._turkish`): text is lower-cased with
 ``I``→``ı`` and ``İ``→``i``, then ç ğ ı ö ş ü â î û are folded to c g i o s u a i u and white space runs
-become one space; every word of the query must occur in the entry's title or a parent's title, and at least
-one in its own title. So ``BİLGİ NOTLARI``, ``bilgi notları`` and ``bilgi notlari`` find "Bilgi Notları".
+become one space; a word ending in a Turkish compound-noun ending (``-ı -i -u -ü``, ``-sı -si -su -sü``)
+also matches without it when at least four letters remain (``kararları`` finds "Kararlar"); every word of
+the query must occur in the entry's title or a parent's title, and at least one in its own title. So
+``BİLGİ NOTLARI``, ``bilgi notları`` and ``bilgi notlari`` find "Bilgi Notları", and ``MECLİS KARARLARI``,
+``meclis kararları`` and ``meclis kararlari`` find 050.01.04 "Kararlar" under "... Meclisler".
 Results are sorted by title in the Turkish alphabet (a b c ç d e f g ğ h ı i j k l m n o ö p r s ş t u ü v
 y z), then by code. A query that looks like a code (``050.01``) lists the codes starting with it.
 
@@ -39,6 +42,8 @@ sdp_codes._errors.NotForSayi: SDP code 020 names a file only
 '105 [Ada 12 Parsel 5]'
 >>> [e.code for e in search("bilgi notlari")]
 ['041.02', '041']
+>>> [(e.code, e.title) for e in search("MECLİS KARARLARI")]
+[('050.01.04', 'Kararlar')]
 >>> [e.title for e in children("050.01")][:2]
 ['Seçim ve Atama', 'Davetler ve Gündemler']
 """

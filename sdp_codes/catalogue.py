@@ -36,6 +36,7 @@ __all__ = [
     "make_entry",
     "parse_ranges",
     "format_ranges",
+    "word_forms",
 ]
 
 FORMAT = "ebys-support/sdp-catalogue"
@@ -159,7 +160,7 @@ def parse_ranges(values: Iterable[str]) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for value in values:
         if not isinstance(value, str):
-            raise InvalidCatalogue("range must be text", {"range": short(value)})
+            raise InvalidCatalogue("range must be text", {"range": short(value), "reason": "range"})
         text = value.strip()
         if text.lower() == "all":
             out.append((0, 999))
@@ -167,7 +168,9 @@ def parse_ranges(values: Iterable[str]) -> tuple[tuple[int, int], ...]:
         start, _, end = text.partition("-")
         start, end = start.strip(), (end.strip() or start.strip())
         if not (re.fullmatch(r"[0-9]{3}", start) and re.fullmatch(r"[0-9]{3}", end)) or int(start) > int(end):
-            raise InvalidCatalogue("range must look like 000-099 or 105", {"range": short(value)})
+            raise InvalidCatalogue(
+                "range must look like 000-099 or 105", {"range": short(value), "reason": "range"}
+            )
         out.append((int(start), int(end)))
     return tuple(sorted(set(out)))
 
@@ -185,6 +188,30 @@ def format_ranges(ranges: Iterable[tuple[int, int]]) -> list[str]:
         else:
             merged.append([start, end])
     return [f"{a:03d}" if a == b else f"{a:03d}-{b:03d}" for a, b in merged]
+
+
+# The possessive ending of a Turkish compound noun ("Meclis Kararları", "Bina Bakımı", "İl Genel
+# Meclisi"), after search_key folding: -sı/-si/-su/-sü after a vowel, -ı/-i/-u/-ü after a consonant.
+_COMPOUND_ENDINGS = ("si", "su", "i", "u")
+#: Shortest stem left after removing a compound ending (``"mali"`` stays whole).
+MIN_STEM = 4
+
+
+def word_forms(word: str) -> tuple[str, ...]:
+    """The forms a folded query word may match: itself and, when it ends in a Turkish compound-noun
+    ending (``-ı -i -u -ü``, ``-sı -si -su -sü``) leaving at least :data:`MIN_STEM` letters, the word
+    without it. Plan titles name the head noun alone ("Kararlar" under "Meclisler") while people type
+    the compound ("meclis kararları").
+
+    >>> word_forms("kararlari"), word_forms("meclis"), word_forms("mali")
+    (('kararlari', 'kararlar'), ('meclis',), ('mali',))
+    >>> word_forms("sozlesmesi")
+    ('sozlesmesi', 'sozlesme')
+    """
+    for ending in _COMPOUND_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word, word[: -len(ending)]
+    return (word,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,9 +408,10 @@ class Catalogue:
         """Entries matching ``text``, by Turkish rules; see :mod:`sdp_codes` for the exact rule.
 
         A query that looks like a code (``"050.01"``, ``"05"``) matches codes starting with it, in code
-        order. Otherwise each word of the query, folded with :func:`sdp_codes._turkish.search_key`, must
-        occur in the entry's title or in a parent's title, and at least one word in the entry's own title;
-        results are sorted by title in the Turkish alphabet, then by code.
+        order. Otherwise each word of the query, folded with :func:`sdp_codes._turkish.search_key` (or,
+        see :func:`word_forms`, without its Turkish compound-noun ending), must occur in the entry's title
+        or in a parent's title, and at least one word in the entry's own title; results are sorted by
+        title in the Turkish alphabet, then by code.
         """
         if not isinstance(text, str):
             return []
@@ -393,12 +421,12 @@ class Catalogue:
         if _CODE_QUERY.fullmatch(query):
             found = [e for e in self._entries.values() if e.code.startswith(query)]
             return found[:limit] if limit is not None else found
-        words = query.split()
+        words = [word_forms(w) for w in query.split()]
         hits = [
             item
             for item in self._indexed()
-            if any(w in item.own_key for w in words)
-            and all(w in item.own_key or w in item.path_key for w in words)
+            if any(f in item.own_key for forms in words for f in forms)
+            and all(any(f in item.own_key or f in item.path_key for f in forms) for forms in words)
         ]
         hits.sort(key=lambda item: item.order)
         result = [item.entry for item in hits]

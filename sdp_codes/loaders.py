@@ -87,7 +87,9 @@ def _flag(value: str, default: bool, row: int, column: str) -> bool:
         return False
     if key in _TRUE:
         return True
-    raise InvalidCatalogue("flag must be yes or no", {"row": row, "column": column, "value": short(value)})
+    raise InvalidCatalogue(
+        "flag must be yes or no", {"row": row, "column": column, "value": short(value), "reason": "flag"}
+    )
 
 
 def _header_map(row: Sequence[object]) -> dict[str, int] | None:
@@ -199,7 +201,7 @@ def from_published_rows(
                 retention_raw=get("retention_raw"),
                 retention_code=get("retention_code"),
                 usable_in_sayi=usable,
-                active=_flag(get("active"), True, number, "active"),
+                active=_flag(get("active"), True, number, "Aktif"),
                 note=get("note"),
                 source=source,
             )

@@ -8,13 +8,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 import detsis
-from ebys_support import code_results, detsis_support
-from ebys_support.errors import EbysError, ServiceUnavailable
+from ebys_support import code_results
 from service.auth import require_role
+from service.detsis import configured_registry
 from service.i18n import request_lang
-from service.sdp import ERROR_ITEM, MAX_ITEMS, RESULT_BASE, WARNING_ITEM, catalogue
+from service.sdp import ERROR_ITEM, MAX_ITEMS, RESULT_BASE, WARNING_ITEM, catalogue, limited_body
 from service.state import get_state
-from service.validation import json_body
 
 bp = Blueprint("document_numbers", __name__)
 
@@ -88,28 +87,18 @@ OPENAPI: dict[str, Any] = {
 
 
 def _registry() -> detsis.Registry | None:
-    """The configured DETSİS registry snapshot (shared with ``/v1/detsis``), or ``None`` when not set."""
-    state = get_state()
-    configured = state.config.detsis.registry
-    if not configured:
+    """The DETSİS registry snapshot named by ``detsis.registry``, loaded and cached by ``/v1/detsis``
+    (:func:`service.detsis.configured_registry`, the one loader), or ``None`` when none is configured:
+    numbers are then checked without it."""
+    if not get_state().config.detsis.registry:
         return None
-    path = state.config.resolve(configured)
-
-    def load() -> detsis.Registry:
-        try:
-            return detsis_support.load_registry(path)
-        except EbysError as exc:
-            raise ServiceUnavailable(
-                "detsis.registry_unavailable", details={"reason": exc.code, **exc.details}
-            ) from None
-
-    return state.cached("detsis.registry", load)
+    return configured_registry()
 
 
 @bp.post("/v1/document-numbers/validate")
 @require_role("integration")
 def validate() -> Response:
-    body = json_body(VALIDATE_IN)
+    body = limited_body(VALIDATE_IN, "numbers")
     cat = catalogue()
     registry = _registry()
     lang = request_lang()

@@ -198,11 +198,25 @@ def catalogue() -> sdp_codes.Catalogue:
         try:
             return sdp_catalogues.configured_catalogue(state.config)
         except EbysError as exc:
-            raise ServiceUnavailable(
-                "sdp.catalogue_unavailable", details={"reason": exc.code, "path": state.config.sdp.catalogue}
-            ) from None
+            # The file's path stays in the server's configuration, out of the answer.
+            raise ServiceUnavailable("sdp.catalogue_unavailable", details={"reason": exc.code}) from None
 
     return state.cached("sdp.catalogue", load)
+
+
+def limited_body(schema: dict[str, Any], field: str) -> Any:
+    """The request's JSON body validated against ``schema``; a list ``field`` longer than
+    :data:`MAX_ITEMS` is refused first with ``request.too_many_items`` (count and limit, not the items).
+
+    :raises UsageError: ``request.too_many_items``, ``request.not_json`` or ``request.invalid``.
+    """
+    data = request.get_json(silent=True) if request.is_json else None
+    items = data.get(field) if isinstance(data, dict) else None
+    if isinstance(items, list) and len(items) > MAX_ITEMS:
+        raise UsageError(
+            "request.too_many_items", details={"at": field, "count": len(items), "limit": MAX_ITEMS}
+        )
+    return json_body(schema)
 
 
 @bp.get("/v1/sdp/<code>")
@@ -236,7 +250,7 @@ def search() -> Response:
 @bp.post("/v1/sdp/validate")
 @require_role("integration")
 def validate() -> Response:
-    body = json_body(VALIDATE_IN)
+    body = limited_body(VALIDATE_IN, "codes")
     cat = catalogue()
     lang = request_lang()
     for_sayi = bool(body.get("for_sayi", False))

@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from ebys_support import code_results
+from ebys_support import code_results, i18n
 from ebys_support.cli._context import CliContext, pass_obj
-from ebys_support.cli.sdp import catalogue_option, load
+from ebys_support.cli.sdp import REGISTRY_HELP, catalogue_option, load, load_registry
 
 
 @click.group("sayi")
@@ -21,9 +21,9 @@ def _print(obj: CliContext, results: list[dict[str, Any]]) -> None:
         lines = []
         for r in results:
             if r["valid"]:
-                lines.append(
-                    obj.t("ui.sayi.valid", input=r["input"], normalized=r["normalized"], era=r["era"])
-                )
+                era_key = f"ui.sayi.era.{r['era']}"
+                era = obj.t(era_key) if i18n.has(era_key) else r["era"]
+                lines.append(obj.t("ui.sayi.valid", input=r["input"], normalized=r["normalized"], era=era))
                 parts = [
                     f"DETSİS {r['detsis']}" if r["detsis"] else r["communication_code"],
                     f"SDP {r['sdp']}",
@@ -57,9 +57,7 @@ def parse(obj: CliContext, texts: tuple[str, ...]) -> None:
 @sayi.command("validate")
 @click.argument("texts", nargs=-1, required=True)
 @catalogue_option
-@click.option(
-    "--registry", "registry_path", default=None, help="DETSİS registry snapshot: the unit must exist."
-)
+@click.option("--registry", "registry_path", default=None, metavar="F", help=REGISTRY_HELP)
 @pass_obj
 def validate(
     obj: CliContext, texts: tuple[str, ...], catalogue_spec: str | None, registry_path: str | None
@@ -67,11 +65,7 @@ def validate(
     """Check document numbers: syntax, the SDP code against the file plan (leaf, usable in a Sayı) and,
     with --registry, the DETSİS unit; exit 1 when any is invalid."""
     cat = load(obj, catalogue_spec)
-    registry = None
-    if registry_path:
-        from ebys_support import detsis_support
-
-        registry = detsis_support.load_registry(registry_path)
+    registry = load_registry(obj, registry_path)
     results = [
         code_results.sayi_result(t, sdp_catalogue=cat, detsis_registry=registry, lang=obj.lang) for t in texts
     ]

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 import sdp_codes
-from ebys_support import archive_audit, code_results, sdp_catalogues
+from ebys_support import archive_audit, code_results, i18n, sdp_catalogues
 from ebys_support.cli._context import CliContext, pass_obj
 from ebys_support.errors import NotFound, UsageError, translate
 
@@ -26,6 +26,23 @@ def catalogue_option(f: Any) -> Any:
 def load(obj: CliContext, spec: str | None) -> sdp_codes.Catalogue:
     """The catalogue named on the command line or in the configuration."""
     return sdp_catalogues.configured_catalogue(obj.config(), spec)
+
+
+REGISTRY_HELP = (
+    "DETSİS registry snapshot: also check that each Sayı's unit exists; default: detsis.registry from "
+    "the configuration, when set."
+)
+
+
+def load_registry(obj: CliContext, path: str | None) -> Any:
+    """The snapshot named on the command line, else the configured one, else ``None`` (no unit check)."""
+    cfg = obj.config()
+    source = path if path else (str(cfg.resolve(cfg.detsis.registry)) if cfg.detsis.registry else None)
+    if source is None:
+        return None
+    from ebys_support import detsis_support
+
+    return detsis_support.load_registry(source)
 
 
 def _entry_line(obj: CliContext, entry: sdp_codes.SdpEntry, indent: str = "") -> str:
@@ -94,7 +111,10 @@ def show(obj: CliContext, code: str, catalogue_spec: str | None) -> None:
         lines = [f"{entry.code}  {entry.title or t('ui.sdp.no_title')}"]
         for a in data["path"]:
             lines.append(f"  {t('ui.sdp.label.parent')}: {a['code']}  {a['title']}")
-        lines.append(f"  {t('ui.sdp.label.category')}: {entry.category or '-'}")
+        category = entry.category or "-"
+        if i18n.has(f"ui.sdp.category.{category}"):
+            category = f"{t(f'ui.sdp.category.{category}')} ({category})"
+        lines.append(f"  {t('ui.sdp.label.category')}: {category}")
         retention = " ".join(x for x in (entry.retention_raw, entry.retention_code) if x) or "-"
         lines.append(f"  {t('ui.sdp.label.retention')}: {retention}")
         lines.append(
@@ -125,7 +145,11 @@ def search(obj: CliContext, text: tuple[str, ...], catalogue_spec: str | None, l
     def lines() -> list[str]:
         if not found:
             return [obj.t("ui.sdp.no_match", query=query)]
-        return [_entry_line(obj, e) for e in found]
+        lines = []
+        for e in found:
+            above = " › ".join(a.title for a in cat.ancestors(e.code) if a.title)
+            lines.append(_entry_line(obj, e) + (f"  ({above})" if above else ""))
+        return lines
 
     obj.emit({"catalogue": code_results.catalogue_dict(cat), "results": [e.to_dict() for e in found]}, lines)
 
@@ -241,9 +265,7 @@ def _as_of(value: str | None) -> Any:
     metavar="F",
     help="Retention rules JSON (default: sdp.dispositions, else shipped).",
 )
-@click.option(
-    "--registry", "registry_path", default=None, help="DETSİS registry snapshot: also check each Sayı's unit."
-)
+@click.option("--registry", "registry_path", default=None, metavar="F", help=REGISTRY_HELP)
 @pass_obj
 def audit(
     obj: CliContext,
@@ -264,11 +286,7 @@ def audit(
     rules = sdp_catalogues.load_rules(
         obj.config().resolve(rules_path) if rules_path and not dispositions else rules_path
     )
-    registry = None
-    if registry_path:
-        from ebys_support import detsis_support
-
-        registry = detsis_support.load_registry(registry_path)
+    registry = load_registry(obj, registry_path)
     progress = None
     bar: Any = None
     if sys.stderr.isatty() and not obj.json:
@@ -307,10 +325,15 @@ def audit(
             ),
             t("ui.sdp.audit.unchecked", not_checked=data["not_checked"], without=data["without_retention"]),
         ]
-        for code, n in data["errors"].items():
-            lines.append(f"  {code}: {n}")
-        for key, n in data["dispositions"].items():
-            lines.append(f"  {data['disposition_labels'].get(key, key)}: {n}")
+        if data["errors"]:
+            lines.append(t("ui.sdp.audit.by_error"))
+            lines.extend(f"  {code}: {n}" for code, n in data["errors"].items())
+        if data["dispositions"]:
+            lines.append(t("ui.sdp.audit.by_disposition"))
+            lines.extend(
+                f"  {key}: {n} — {data['disposition_labels'].get(key, key)}"
+                for key, n in data["dispositions"].items()
+            )
         return lines
 
     obj.emit({"out": str(out), "summary": data}, text)

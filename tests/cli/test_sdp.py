@@ -37,10 +37,19 @@ def test_validate_json_and_exit_codes(cli: Cli) -> None:
 def test_show_search_tree(cli: Cli) -> None:
     shown = cli("--lang", "tr", "sdp", "show", "050.01.04")
     assert shown.exit_code == 0 and "Kararlar" in shown.stdout and "üst kod" in shown.stdout
+    assert "kategori: genel konular, tüm kurumlarda ortak (general)" in shown.stdout
     assert cli("--json", "sdp", "show", "050.01").json()["entry"]["children"][0] == "050.01.01"
     missing = cli("--json", "sdp", "show", "010.10")
     assert missing.exit_code == 1 and missing.json()["error"]["code"] == "sdp.unknown_code"
     assert cli("sdp", "show", "1.2").exit_code == 1
+    for query in ("meclis kararlari", "MECLİS KARARLARI"):  # the readme's example, on the starter plan
+        found = cli("--json", "sdp", "search", query)
+        assert [r["code"] for r in found.json()["results"]] == ["050.01.04"]
+    found = cli("sdp", "search", "meclis kararlari")
+    assert (
+        found.stdout
+        == "050.01.04  Kararlar  (Kurullar ve Toplantılar › Genel Kurullar, Senatolar, Meclisler)\n"
+    )
     found = cli("--json", "sdp", "search", "bilgi", "notlari")
     assert [r["code"] for r in found.json()["results"]] == ["041.02", "041"]
     assert "No code matches" in cli("sdp", "search", "yokyok").stdout
@@ -125,6 +134,61 @@ def test_import_errors(cli: Cli, tmp_path: Path) -> None:
     )
 
 
+def test_import_explains_what_is_wrong(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "cat.json"
+    cases = [
+        ("dup.csv", "Ana Dosya,Konu Adı\n010,a\n010,b\n", "dup.csv, 3. satır: 010 kodu iki kez geçiyor."),
+        ("flag.csv", "Ana Dosya,Konu Adı,Aktif\n010,a,belki\n", "Aktif sütunu evet ya da hayır olmalıdır"),
+        ("gap.csv", "Ana Dosya,1. Alt Konu,2. Alt Konu,Konu Adı\n010,,01,a\n", "bir düzeyi atlanmış"),
+        ("code.csv", "Ana Dosya,Konu Adı\n01x,a\n", "“01x” bir SDP kodu değil"),
+        ("ret.csv", "Ana Dosya,Konu Adı,Saklama Kodu\n010,a,A33\n", "010 kodunun saklama kodu bir harf"),
+    ]
+    for name, text, expected in cases:
+        plan = tmp_path / name
+        plan.write_text(text, encoding="utf-8")
+        res = cli("--lang", "tr", "sdp", "import", str(plan), "--out", str(out))
+        assert res.exit_code == 4 and "SDP dosya planı kullanılamıyor" in res.stderr, (name, res.stderr)
+        assert expected in res.stderr, (name, res.stderr)
+        assert "sdp.invalid" not in res.stderr and "{" not in res.stderr
+    assert not out.exists()
+    plan = tmp_path / "ok.csv"
+    plan.write_text("Ana Dosya,Konu Adı\n010,a\n", encoding="utf-8")
+    res = cli("sdp", "import", str(plan), "--out", str(out), "--covers", "5-9")
+    assert res.exit_code == 4 and "“5-9” is not a range of main subjects" in res.stderr
+    catalogue = tmp_path / "cat2.json"
+    catalogue.write_text(json.dumps({"format": "ebys-support/sdp-catalogue", "version": 9}), "utf-8")
+    res = cli("--json", "sdp", "validate", "010", "--catalogue", str(catalogue))
+    assert res.json()["error"]["code"] == "sdp.invalid_catalogue"
+    assert "version of the catalogue format is not supported" in res.json()["error"]["message"]
+
+
+def test_outputs_to_a_missing_folder_are_clean_errors(cli: Cli, tmp_path: Path) -> None:
+    plan = tmp_path / "ok.csv"
+    plan.write_text("Ana Dosya,Konu Adı\n010,a\n", encoding="utf-8")
+    missing = tmp_path / "no" / "such"
+    res = cli("--json", "sdp", "import", str(plan), "--out", str(missing / "cat.json"))
+    assert (res.exit_code, res.json()["error"]["code"]) == (4, "sdp.output_unwritable")
+    export = _export(tmp_path / "export.csv", AUDIT_LINES)
+    res = cli("--lang", "tr", "sdp", "audit", str(export), "--out", str(missing / "r.csv"))
+    assert res.exit_code == 4 and "yazılamıyor" in res.stderr and "hiçbir şey yazılmadı" in res.stderr
+    assert not missing.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_sayi_record_errors_say_what_is_wrong(cli: Cli) -> None:
+    res = cli("--json", "sayi", "parse", "E-66452182-821.05-", "E-66452182-821.05-E.12", "E-66452182-821.05-12x",
+              "E-66452182-821.05-1234567890123")  # fmt: skip
+    assert res.exit_code == 1
+    errors = [r["error"] for r in res.json()["results"]]
+    assert {e["code"] for e in errors} == {"sayi.invalid_record"}
+    assert [e["details"]["reason"] for e in errors] == ["missing", "double_e", "digits", "length"]
+    messages = [e["message"] for e in errors]
+    assert "has no record number after its SDP code" in messages[0]
+    assert "does not also put E." in messages[1] and "digits only" in messages[2]
+    assert "more than 12 digits" in messages[3]
+    text = cli("--lang", "tr", "sayi", "parse", "E-66452182-821.05-12x", "B.08.6.YÖK.2.DĞ.0.78-806.01.05-01")
+    assert "yalnızca rakamlardan oluşmalıdır" in text.stdout and "(2011 öncesi)" in text.stdout
+
+
 def test_sayi_parse_and_validate(cli: Cli) -> None:
     res = cli("--json", "sayi", "parse", "Sayı : E – 23444165 – 045.01 – 2409752", "22671628-805.03/1250")
     assert res.exit_code == 0
@@ -172,10 +236,10 @@ AUDIT_LINES = [
 ]
 
 
-def _audit(cli: Cli, export: Path, out: Path, *extra: str) -> Any:
+def _audit(cli: Cli, export: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
     return cli(
         "--json", "sdp", "audit", str(export), "--catalogue", "starter-et-ve-sut", "--as-of", "2026-01-01",
-        "--out", str(out), *extra,
+        "--out", str(out), *extra, env=env,
     )  # fmt: skip
 
 
@@ -376,6 +440,15 @@ def test_registry_checks(cli: Cli, tmp_path: Path) -> None:
     first, second = res.json()["results"]
     assert first["unit_name"].startswith("Sentetik") and first["warnings"][0]["code"] == "sayi.inactive_unit"
     assert second["error"]["details"]["error"]["code"] == "detsis.unknown_unit"
+    # Without --registry, the configured snapshot (detsis.registry) is used, as by the service.
+    env = {"EBYS_DETSIS_REGISTRY": str(snapshot)}
+    res = cli("--json", "sayi", "validate", "E-40000013-045.01-7", "E-66452182-045.01-1", env=env)
+    assert [r["valid"] for r in res.json()["results"]] == [True, False] and res.exit_code == 1
+    res = _audit(cli, export, tmp_path / "r.json", env=env)
+    assert res.json()["summary"]["errors"] == {"sayi.invalid_detsis": 1}
+    env = {"EBYS_DETSIS_REGISTRY": str(tmp_path / "missing.json")}
+    res = cli("--json", "sayi", "validate", "E-40000013-045.01-7", env=env)
+    assert res.exit_code == 4 and res.json()["error"]["code"].startswith("detsis.")
 
 
 def test_audit_dates_in_every_shape(tmp_path: Path) -> None:
@@ -389,3 +462,23 @@ def test_audit_dates_in_every_shape(tmp_path: Path) -> None:
     assert summary.errors == {"sdp.audit.invalid_date": len(expected_invalid) * 30}
     assert summary.valid == (len(dates) - len(expected_invalid)) * 30
     assert summary.years == {2021: 60, 2020: 120, 1855: 30, 2305: 30}
+
+
+def test_audit_text_summary(cli: Cli, tmp_path: Path) -> None:
+    export = _export(
+        tmp_path / "export.csv",
+        ["1,E-23444165-045.01-2409752,,29.01.2025,", "2,,105,2015-03-01,", "3,,020,2024-12-30,x"],
+    )
+    args = ("sdp", "audit", str(export), "--catalogue", "starter-et-ve-sut", "--as-of", "2026-01-01")
+    res = cli("--lang", "tr", *args, "--out", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0
+    assert res.stdout.splitlines() == [
+        f"Kayıt: 3; geçerli: 3; sorunlu: 0; saklama süresi dolan: 1. Rapor: {tmp_path / 'r.csv'}",
+        "Kodu dosya planının kapsamı dışında kalan (yalnızca biçimi denetlenen) geçerli kayıt: 0; "
+        "yıl olarak saklama süresi olmayan: 2.",
+        "Saklama sonu işlemine göre süresi dolan kayıtlar:",
+        "  destroy: 1 — Saklama süresi sonunda imha edilir (anlamı doğrulanmadı)",
+    ]
+    export.write_text(HEADER + "1,E-91587970-020-1,,2024-12-30,\n", encoding="utf-8")
+    res = cli(*args, "--out", str(tmp_path / "r.csv"))
+    assert res.exit_code == 1 and "Problems by error code:\n  sayi.invalid_sdp: 1" in res.stdout

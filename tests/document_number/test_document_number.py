@@ -179,3 +179,30 @@ def test_junk_never_raises_from_is_valid(value: object) -> None:
     assert isinstance(document_number.is_valid(value, sdp_catalogue=STARTER), bool)
     if isinstance(value, str):
         assert archive_audit.parse_date(value) is None or len(value.strip()) >= 8
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "tr"),
+    [
+        (
+            "E-66452182-821.05-",
+            "missing",
+            "“E-66452182-821.05-” sayısında SDP kodundan sonra kayıt numarası yok.",
+        ),
+        ("E-66452182-821.05-12x", "digits", "Sayıdaki “12x” kayıt numarası geçersiz: yalnızca rakamlardan"),
+        ("E-66452182-821.05-1234567890123", "length", "kayıt numarası geçersiz: 12 haneden uzun."),
+        (
+            "E-66452182-821.05-E.12",
+            "double_e",
+            "E- ile başlayan bir sayıda kayıt numarasının önüne ayrıca E.",
+        ),
+        ("66452182-821.05-12/", "missing_general", "“12/” kayıt numarası geçersiz: “/” işaretinden sonra"),
+        ("E-66452182-821.05-12/34", "slash", "birim/genel kayıt numarası (…/…) biçimi kabul edilmiyor."),
+    ],
+)
+def test_record_errors_name_the_reason(text: str, reason: str, tr: str) -> None:
+    with pytest.raises(document_number.InvalidRecord) as info:
+        parse(text, rules=SayiRules(slash_in_2020=False))
+    assert info.value.details["reason"] == reason
+    assert tr in info.value.localized("tr")
+    assert "{" not in info.value.localized("en") and "{" not in info.value.localized("tr")

@@ -187,6 +187,24 @@ def test_search_the_issue_example() -> None:
     assert cat.search("meclis kararları yok") == []  # every word must match
 
 
+@pytest.mark.parametrize(
+    "query", ["MECLİS KARARLARI", "meclis kararları", "meclis kararlari", "Meclis Kararı"]
+)
+def test_search_forgives_the_compound_noun_ending(query: str) -> None:
+    # The shipped plan titles the leaf "Kararlar" under "Genel Kurullar, Senatolar, Meclisler".
+    assert [e.code for e in sdp_codes.search(query)] == ["050.01.04"]
+
+
+def test_compound_ending_is_only_dropped_from_long_words() -> None:
+    from sdp_codes.catalogue import word_forms
+
+    assert word_forms("raporu") == ("raporu", "rapor")
+    assert word_forms("kurulu") == ("kurulu", "kurul")
+    assert word_forms("mali") == ("mali",) and word_forms("ili") == ("ili",)
+    assert [e.code for e in sdp_codes.search("faaliyet raporu")] == ["040"]
+    assert sdp_codes.search("meclis kararlarim") == []
+
+
 def test_search_uses_parent_titles_and_code_prefix() -> None:
     assert [e.code for e in sdp_codes.search("meclis kararlar")] == ["050.01.04"]
     assert [e.code for e in sdp_codes.search("050.01")][:2] == ["050.01", "050.01.01"]

@@ -53,7 +53,7 @@ def test_validate_codes(client: FlaskClient, api_key: Headers) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"codes": ["010"] * 10_001}, {"codes": [1]}, {"codes": "010"}, {"numbers": []}, {"codes": [], "x": 1}],
+    [{"codes": [1]}, {"codes": "010"}, {"numbers": []}, {"codes": [], "x": 1}],
 )
 def test_validate_rejects_bad_requests(client: FlaskClient, api_key: Headers, body: dict[str, Any]) -> None:
     res = client.post("/v1/sdp/validate", json=body, headers=api_key("integration"))
@@ -75,8 +75,21 @@ def test_document_numbers(client: FlaskClient, api_key: Headers) -> None:
     assert results[1]["warnings"][0]["code"] == "sdp.not_checked_against_catalogue"
     assert results[2]["error"]["details"]["error"]["code"] == "sdp.not_a_leaf"
     assert results[3]["error"]["code"] == "sayi.invalid_format"
-    res = client.post("/v1/document-numbers/validate", json={"numbers": ["x"] * 10_001}, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("route", "field"), [("/v1/sdp/validate", "codes"), ("/v1/document-numbers/validate", "numbers")]
+)
+def test_item_limit(client: FlaskClient, api_key: Headers, route: str, field: str) -> None:
+    headers = api_key("integration", lang="tr")
+    res = client.post(route, json={field: ["010.06.01"] * 10_000}, headers=headers)
+    assert res.status_code == 200 and len(res.get_json()["results"]) == 10_000
+    res = client.post(route, json={field: ["010.06.01"] * 10_001}, headers=headers)
     assert res.status_code == 400
+    error = res.get_json()["error"]
+    assert error["code"] == "request.too_many_items"
+    assert error["details"] == {"at": field, "count": 10_001, "limit": 10_000}
+    assert error["message"] == "Çok fazla öğe: 10001 verildi, bir istekte en çok 10000 olabilir."
 
 
 def test_authentication(client: FlaskClient) -> None:
@@ -101,6 +114,60 @@ class TestBrokenCatalogue:
         broken.write_text("{}")
         return {"sdp": {"catalogue": str(broken)}}
 
-    def test_is_unavailable(self, client: FlaskClient, api_key: Headers) -> None:
+    def test_is_unavailable(self, client: FlaskClient, api_key: Headers, tmp_path: Path) -> None:
         res = client.post("/v1/sdp/validate", json={"codes": ["010"]}, headers=api_key("integration"))
-        assert res.status_code == 503 and res.get_json()["error"]["code"] == "sdp.catalogue_unavailable"
+        assert res.status_code == 503
+        error = res.get_json()["error"]
+        assert error["code"] == "sdp.catalogue_unavailable"
+        assert str(tmp_path) not in res.get_data(as_text=True)  # the server's paths stay out of answers
+        assert "sdp.catalogue" in error["message"]
+
+
+def _snapshot(path: Path) -> Path:
+    import detsis
+    from tests.detsis import synthetic
+
+    with open(path, "w", encoding="utf-8") as fh:
+        detsis.dump_snapshot(detsis.Registry.from_records(synthetic.records()), fh, {"source": "synthetic"})
+    return path
+
+
+class TestConfiguredRegistry:
+    @pytest.fixture
+    def app_config(self, tmp_path: Path) -> dict[str, Any]:
+        return {"detsis": {"registry": str(_snapshot(tmp_path / "detsis.json"))}}
+
+    def test_checks_the_unit_with_the_shared_registry(self, client: FlaskClient, api_key: Headers) -> None:
+        from service.state import get_state
+
+        headers = api_key("integration")
+        numbers = ["E-40000011-045.01-5", "E-40000013-045.01-7", "E-66452182-045.01-1"]
+        res = client.post("/v1/document-numbers/validate", json={"numbers": numbers}, headers=headers)
+        assert res.status_code == 200
+        active, inactive, unknown = res.get_json()["results"]
+        assert active["valid"] and active["unit_name"]
+        assert [w["code"] for w in inactive["warnings"]] == ["sayi.inactive_unit"]
+        assert unknown["error"]["code"] == "sayi.invalid_detsis"
+        assert unknown["error"]["details"]["error"]["code"] == "detsis.unknown_unit"
+        with client.application.app_context():  # one snapshot in memory, shared with /v1/detsis
+            first = get_state().cached("detsis.registry", lambda: None)
+        assert first is not None
+        assert client.get("/v1/detsis/40000011", headers=headers).status_code == 200
+        with client.application.app_context():
+            assert get_state().cached("detsis.registry", lambda: None) is first
+
+
+class TestBrokenRegistry:
+    @pytest.fixture
+    def app_config(self, tmp_path: Path) -> dict[str, Any]:
+        broken = tmp_path / "detsis.json"
+        broken.write_text("{", encoding="utf-8")
+        return {"detsis": {"registry": str(broken)}}
+
+    def test_is_unavailable_as_in_detsis(self, client: FlaskClient, api_key: Headers, tmp_path: Path) -> None:
+        headers = api_key("integration")
+        res = client.post("/v1/document-numbers/validate", json={"numbers": ["x"]}, headers=headers)
+        assert res.status_code == 503
+        assert res.get_json()["error"]["code"] == "detsis.registry_unavailable"
+        assert str(tmp_path) not in res.get_data(as_text=True)
+        assert res.get_json() == client.get("/v1/detsis/40000011", headers=headers).get_json()
