@@ -168,6 +168,11 @@ class VerificationConfig:
     trust: tuple[str, ...] = _doc("Extra trust anchor files or directories.", ())
     timeout: float = _doc("Seconds to wait for OCSP/CRL responders.", 10.0)
     cache_dir: str = _doc("Revocation cache folder; empty means <instance>/cache.", "")
+    fetch_hosts: tuple[str, ...] = _doc(
+        "Hosts whose OCSP/CRL/CA-issuer URLs may be fetched: a name, '*.name' for its subdomains, or '*' "
+        "for any host. Empty: the service allows only KamuSM's hosts, the CLI any host.",
+        (),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ is kept for the application, so chains and revocation answers are cached between
 CRLs and OCSP responses are also kept in a folder of the instance (``[verification] cache_dir``, default
 ``<instance>/cache/revocation``) shared by every worker process. Each verification is recorded in the
 audit trail (who asked, the file's SHA-256, the indication).
+
+The OCSP, CRL and caIssuers addresses come from certificates inside the upload, which anyone may have
+made: only hosts in ``[verification] fetch_hosts`` are fetched from (by default KamuSM's, see
+:data:`~ebys_support.verification.revocation.KAMUSM_FETCH_HOSTS`), so the service cannot be steered
+into requesting other hosts; a signature that would need them is ``INDETERMINATE``
+(``verify.revocation.host_not_allowed``, ``verify.chain.host_not_allowed``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from ebys_support import apikeys, audit
 from ebys_support.errors import ConfigurationError, InputError, UsageError
 from ebys_support.verification import Verifier
 from ebys_support.verification.report import openapi_schemas
+from ebys_support.verification.revocation import KAMUSM_FETCH_HOSTS, bad_fetch_hosts
 from service.auth import actor, current_key, require_role
 from service.i18n import request_lang
 from service.state import get_state
@@ -31,7 +38,10 @@ _PARAMS = [
         "name": "revocation",
         "in": "query",
         "schema": {"enum": ["online", "offline", "off"]},
-        "description": "Revocation checking; default from the configuration (online).",
+        "description": (
+            "Revocation checking; default from the configuration (online). Online, only the hosts in "
+            "[verification] fetch_hosts (default: KamuSM's) are fetched from."
+        ),
     },
     {
         "name": "at",
@@ -97,12 +107,23 @@ def _verifier(mode: str) -> Verifier:
             if cfg.cache_dir
             else state.config.instance / "cache" / "revocation"
         )
+        bad = bad_fetch_hosts(cfg.fetch_hosts)
+        if bad:
+            raise ConfigurationError(
+                "config.invalid_value",
+                details={
+                    "key": "verification.fetch_hosts",
+                    "reason": ", ".join(bad),
+                },
+            )
         try:
             return Verifier(
                 trust=[str(state.config.resolve(t)) for t in cfg.trust],
                 revocation=mode,
                 cache_dir=cache if mode == "online" else None,
                 timeout=cfg.timeout,
+                # Certificates in an upload name the URLs: fetch only from hosts the operator allows.
+                fetch_hosts=cfg.fetch_hosts or KAMUSM_FETCH_HOSTS,
             )
         except InputError as exc:  # a trust file named in the configuration: the operator's to fix
             raise ConfigurationError(

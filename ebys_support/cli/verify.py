@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from ebys_support.cli._context import CliContext, pass_obj
-from ebys_support.errors import EXIT_INPUT, InputError, UsageError
+from ebys_support.errors import EXIT_INPUT, ConfigurationError, InputError, UsageError
 from ebys_support.verification.batch import BatchResult
+from ebys_support.verification.revocation import bad_fetch_hosts
 
 __all__ = ["verify"]
 
@@ -37,9 +38,20 @@ def _verifier_kwargs(
 ) -> dict[str, Any]:
     cfg = obj.config().verification
     mode = "offline" if offline else cfg.revocation
-    cache_dir = cfg.cache_dir or str(obj.instance / "cache" / "revocation")
+    config = obj.config()
+    bad = bad_fetch_hosts(cfg.fetch_hosts)
+    if bad:
+        raise ConfigurationError(
+            "config.invalid_value",
+            details={"key": "verification.fetch_hosts", "reason": ", ".join(bad)},
+        )
+    cache_dir = (
+        str(config.resolve(cfg.cache_dir)) if cfg.cache_dir else str(obj.instance / "cache" / "revocation")
+    )
     return {
-        "trust": [*cfg.trust, *(str(t) for t in trust)],
+        "trust": [*(str(config.resolve(t)) for t in cfg.trust), *(str(t) for t in trust)],
+        # The user runs the CLI on their own machine: any host unless the configuration limits it.
+        "fetch_hosts": cfg.fetch_hosts or None,
         "revocation": mode,
         "revocation_data": [str(r) for r in revocation_data],
         "cache_dir": cache_dir if mode == "online" else None,
@@ -184,18 +196,28 @@ def _run_batch(
     jsonl: Path | None,
     kwargs: dict[str, Any],
 ) -> None:
-    from ebys_support.verification.batch import collect, completed_files, run_batch
+    from ebys_support.verification.batch import collect, completed_results, run_batch
 
     pairs = collect(paths, recursive=recursive)
     if not pairs:
         raise InputError("verify.no_files", details={"path": ", ".join(str(p) for p in paths)})
-    done = completed_files(jsonl) if jsonl is not None else set()
+    done = completed_results(jsonl) if jsonl is not None else {}
     todo = sum(1 for s, _ in pairs if str(s) not in done)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0, "ERROR": 0}
     by_sub: dict[str, int] = {}
+    # Files done by an earlier, interrupted run count in the summary and the exit status: the result is
+    # the archive's, not only this run's.
+    skipped = 0
+    for signed, _ in pairs:
+        earlier = done.get(str(signed))
+        if earlier is not None:
+            skipped += 1
+            counts[earlier[0]] = counts.get(earlier[0], 0) + 1
+            key = f"{earlier[0]}/{earlier[1] or '-'}"
+            by_sub[key] = by_sub.get(key, 0) + 1
     out = jsonl.open("a", encoding="utf-8") if jsonl is not None else None
     try:
-        results = run_batch(pairs, jobs=jobs, verifier_kwargs=kwargs, lang=obj.lang, skip=done)
+        results = run_batch(pairs, jobs=jobs, verifier_kwargs=kwargs, lang=obj.lang, skip=set(done))
         for result in obj.progress(results, total=todo, desc="verify"):
             if out is not None:
                 out.write(result.line + "\n")
@@ -213,7 +235,7 @@ def _run_batch(
     total = sum(counts.values())
     summary_data: dict[str, Any] = {
         "total": total,
-        "skipped": len(done),
+        "skipped": skipped,
         "by_indication": counts,
         "by_sub_indication": dict(sorted(by_sub.items())),
     }
@@ -228,7 +250,7 @@ def _run_batch(
                 failed=counts["TOTAL_FAILED"],
                 indeterminate=counts["INDETERMINATE"],
                 errors=counts["ERROR"],
-                skipped=len(done),
+                skipped=skipped,
             )
         )
         for key, n in summary_data["by_sub_indication"].items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,8 +66,11 @@ def _key_usage(cert: Cert) -> list[str]:
     return sorted(ku.native) if ku is not None else []
 
 
-def certificate_facts(cert: Cert, chain: tuple[Cert, ...] = ()) -> dict[str, Any]:
-    facts = _cached("facts", cert, lambda: _certificate_facts(cert))
+def certificate_facts(
+    cert: Cert, chain: tuple[Cert, ...] = (), *, show_national_id: bool = False
+) -> dict[str, Any]:
+    """The certificate's facts for the report; the T.C. Kimlik No in the subject is masked unless asked."""
+    facts = _cached(f"facts{show_national_id}", cert, lambda: _certificate_facts(cert, show_national_id))
     return dict(
         facts,
         key_usage=list(facts["key_usage"]),
@@ -76,11 +80,16 @@ def certificate_facts(cert: Cert, chain: tuple[Cert, ...] = ()) -> dict[str, Any
     )
 
 
-def _certificate_facts(cert: Cert) -> dict[str, Any]:
+def _certificate_facts(cert: Cert, show_national_id: bool) -> dict[str, Any]:
     qc = qc_statement_ids(cert)
     data = policy_data()["qualified"]
+    subject = cert.subject_text
+    serial = cert.asn1.subject.native.get("serial_number")
+    if not show_national_id and isinstance(serial, str) and serial:
+        masked = re.sub(r"\d{11}", lambda m: mask_national_id(m.group()), serial)
+        subject = subject.replace(serial, masked)
     return {
-        "subject": cert.subject_text,
+        "subject": subject,
         "issuer": cert.issuer_text,
         "serial_number": format(cert.serial, "x"),
         "not_before": cert.not_before.isoformat(),
@@ -264,7 +273,8 @@ def check_certificate(
                     )
                 break
             if st.status == "unknown":
-                report.add("revocation", "indeterminate", st.code, "TRY_LATER", subject=who)
+                extra = {"host": st.host} if st.host else {}
+                report.add("revocation", "indeterminate", st.code, "TRY_LATER", subject=who, **extra)
                 break
         else:
             src = signer_status.source if signer_status else None

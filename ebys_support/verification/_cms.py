@@ -222,6 +222,8 @@ def _tst_core(ctx: Context, token: cms.ContentInfo) -> tuple[str | None, datetim
         result = _tst_core_uncached(ctx, token)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         result = ("verify.timestamp.malformed", None, None, str(exc))
+    if result[0] == "verify.timestamp.tsa_revocation_unknown":
+        return result  # may be answered on a later try: not cached
     if len(cache) > 20_000:
         cache.clear()
     cache[key] = result
@@ -282,6 +284,10 @@ def _tst_core_uncached(
         st = ctx.verifier.revocation.status(tsa, path.chain[1], gen_time, evidence=ctx.evidence, now=ctx.now)
         if st.status == "revoked" and st.revoked_at is not None and st.revoked_at <= gen_time:
             return ("verify.timestamp.tsa_revoked", gen_time, tsa, imprint)
+        if st.status == "unknown":
+            # An unchecked TSA certificate proves no time (ETSI EN 319 102-1 §5.4): the time-stamp is
+            # not used as a proof of existence.
+            return ("verify.timestamp.tsa_revocation_unknown", gen_time, tsa, imprint)
     return (None, gen_time, tsa, imprint)
 
 
@@ -662,7 +668,7 @@ def verify_signer_info(
         )
     else:
         rep.signer = signer_facts(signer, ctx.show_national_id)
-        rep.certificate = certificate_facts(signer)
+        rep.certificate = certificate_facts(signer, show_national_id=ctx.show_national_id)
     digest_alg = si["digest_algorithm"]["algorithm"].native
     _structure_check(rep, sd, si, kind)
     if digest_alg in WEAK_HASHES:

@@ -69,6 +69,9 @@ class Verifier:
     :param timeout: seconds for each OCSP/CRL/caIssuers request.
     :param show_national_id: report the T.C. Kimlik No unmasked.
     :param include_bundled_roots: trust the bundled KamuSM roots (default ``True``).
+    :param fetch_hosts: host patterns whose OCSP/CRL/caIssuers URLs may be fetched online (``host``,
+        ``*.domain``, ``*``); ``None`` allows any host. See
+        :func:`~ebys_support.verification.revocation.host_allowed`.
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class Verifier:
         timeout: float = 10.0,
         show_national_id: bool = False,
         include_bundled_roots: bool = True,
+        fetch_hosts: Iterable[str] | None = None,
     ) -> None:
         anchors: list[asn1_x509.Certificate | bytes] = list(bundled_roots()) if include_bundled_roots else []
         for item in trust or ():
@@ -96,8 +100,12 @@ class Verifier:
             else:
                 paths.append(item)
         given.extend(load_revocation_data(paths))
-        self.revocation = RevocationChecker(revocation, given=given, cache_dir=cache_dir, timeout=timeout)
-        self.trust = TrustStore(anchors, fetch_issuer=self.revocation.fetch_certificates)
+        self.revocation = RevocationChecker(
+            revocation, given=given, cache_dir=cache_dir, timeout=timeout, fetch_hosts=fetch_hosts
+        )
+        self.trust = TrustStore(
+            anchors, fetch_issuer=self.revocation.fetch_certificates, fetch_allowed=self.revocation.allowed
+        )
         self.show_national_id = show_national_id
         self._tst_cache: dict[str, Any] = {}
         self._lock = threading.Lock()

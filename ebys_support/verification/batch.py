@@ -73,7 +73,16 @@ def completed_files(out: Path) -> set[str]:
 
     :raises InputError: ``verify.bad_jsonl`` when a complete line is not one of our results.
     """
-    done: set[str] = set()
+    return set(completed_results(out))
+
+
+def completed_results(out: Path) -> dict[str, tuple[str, str | None]]:
+    """``{file: (indication, sub_indication)}`` of an earlier output, so a resumed run's summary and exit
+    status cover the whole archive; ``ERROR`` with the error code for unreadable files.
+
+    :raises InputError: ``verify.bad_jsonl`` when a complete line is not one of our results.
+    """
+    done: dict[str, tuple[str, str | None]] = {}
     if not out.exists():
         return done
     data = out.read_bytes()
@@ -88,7 +97,10 @@ def completed_files(out: Path) -> set[str]:
             continue
         try:
             obj = json.loads(line)
-            done.add(str(obj["file"]))
+            if "error" in obj:
+                done[str(obj["file"])] = ("ERROR", str(obj["error"]["code"]))
+            else:
+                done[str(obj["file"])] = (str(obj["indication"]), _main_sub_indication(obj))
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError("verify.bad_jsonl", details={"path": str(out), "line": n}) from exc
     return done
@@ -153,8 +165,15 @@ def _verify_one(signed: str, content: str | None) -> BatchResult:
         return BatchResult(signed, line, "ERROR", err.code)
     result = report.to_dict(_lang)
     result["file"] = signed
+    return BatchResult(
+        signed, json.dumps(result, ensure_ascii=False), result["indication"], _main_sub_indication(result)
+    )
+
+
+def _main_sub_indication(result: dict[str, Any]) -> str | None:
+    """The sub-indication of the first signature (countersignatures included) with the file's indication."""
     indication = result["indication"]
-    sub = next(
+    return next(
         (
             s["sub_indication"]
             for s in _walk(result["signatures"])
@@ -162,7 +181,6 @@ def _verify_one(signed: str, content: str | None) -> BatchResult:
         ),
         None,
     )
-    return BatchResult(signed, json.dumps(result, ensure_ascii=False), indication, sub)
 
 
 def _verify_chunk(chunk: list[tuple[str, str | None]]) -> list[BatchResult]:

@@ -76,9 +76,17 @@ def mask_national_id(value: str) -> str:
     return value[:2] + "*" * (len(value) - 4) + value[-2:]
 
 
+#: pyHanko's modification levels, shown in words (``ui.verify.pdf_level.<level>``) in both languages.
+_PDF_LEVELS = frozenset({"none", "lta_updates", "form_filling", "annotations", "other"})
+
+
 @lru_cache(maxsize=8192)
 def _render(code: str, lang: str, params: tuple[tuple[str, Any], ...]) -> str:
-    return i18n.message(code, lang, **dict(params))
+    values = dict(params)
+    for name in ("level", "changes"):
+        if code.startswith("verify.pdf.") and values.get(name) in _PDF_LEVELS:
+            values[name] = i18n.message(f"ui.verify.pdf_level.{values[name]}", lang)
+    return i18n.message(code, lang, **values)
 
 
 @dataclass(frozen=True)

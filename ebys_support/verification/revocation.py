@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from asn1crypto import core, pem
 from asn1crypto import ocsp as asn1_ocsp
@@ -34,9 +36,82 @@ from cryptography.x509 import ocsp as x509_ocsp
 from ebys_support.errors import InputError
 from ebys_support.verification._crypto import Cert, CryptoFailure, digest, load_cert, raw, verify_signature
 
-__all__ = ["RevocationStatus", "RevocationChecker", "Evidence", "load_revocation_data", "classify"]
+__all__ = [
+    "KAMUSM_FETCH_HOSTS",
+    "RevocationStatus",
+    "RevocationChecker",
+    "Evidence",
+    "load_revocation_data",
+    "classify",
+    "bad_fetch_hosts",
+    "host_allowed",
+]
 
 _SKEW = timedelta(minutes=5)
+
+#: Hosts KamuSM publishes its OCSP responders, CRLs and CA certificates on (and their subdomains): what
+#: the service fetches by default, since the URLs come from certificates inside untrusted uploads.
+KAMUSM_FETCH_HOSTS: tuple[str, ...] = (
+    "eimza.gov.tr",
+    "*.eimza.gov.tr",
+    "kamusm.gov.tr",
+    "*.kamusm.gov.tr",
+    "kamusm.bilgem.tubitak.gov.tr",
+)
+
+_MAX_REDIRECTS = 3
+
+
+def host_allowed(url: str, patterns: Iterable[str] | None) -> bool:
+    """Whether ``url`` is an http(s) URL whose host matches one of ``patterns``.
+
+    A pattern is a host name (matched exactly, case-insensitively), ``*.name`` (any subdomain of
+    ``name``, not ``name`` itself) or ``*`` (any host). ``None`` allows every http(s) URL.
+
+    >>> host_allowed("http://ocsp.kamusm.gov.tr/", KAMUSM_FETCH_HOSTS)
+    True
+    >>> host_allowed("http://169.254.169.254/latest", KAMUSM_FETCH_HOSTS)
+    False
+    >>> host_allowed("http://kamusm.gov.tr.example.com/", KAMUSM_FETCH_HOSTS)
+    False
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if patterns is None:
+        return True
+    for pattern in patterns:
+        pat = pattern.strip().rstrip(".").lower().strip("[]")  # an IPv6 literal may come bracketed
+        if pat == "*" or pat == host:
+            return True
+        if pat.startswith("*.") and host.endswith(pat[1:]) and len(host) > len(pat) - 1:
+            return True
+    return False
+
+
+_HOST_PATTERN = re.compile(r"^(\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?|\[[0-9a-f:.]+\])$")
+
+
+def bad_fetch_hosts(patterns: Iterable[str]) -> list[str]:
+    """The patterns that are not a host name, ``*.name`` or ``*`` (to report a configuration typo).
+
+    >>> bad_fetch_hosts(["kamusm.gov.tr", "*.eimza.gov.tr", "http://x/", '["localhost"]'])
+    ['http://x/', '["localhost"]']
+    """
+    return [p for p in patterns if not _HOST_PATTERN.match(p.strip().lower())]
+
+
+def url_host(url: str) -> str:
+    """The host of ``url`` for messages (``-`` when it has none)."""
+    try:
+        return urlsplit(url).hostname or "-"
+    except ValueError:
+        return "-"
 
 
 @dataclass(frozen=True)
@@ -50,6 +125,7 @@ class RevocationStatus:
     reason: str | None = None
     issued: datetime | None = None
     code: str = "verify.revocation.good"
+    host: str | None = None  # for ``verify.revocation.host_not_allowed``: the host not fetched from
 
 
 @dataclass
@@ -73,6 +149,8 @@ class _CRL:
     this_update: datetime
     next_update: datetime | None
     is_delta: bool
+    idp: x509.IssuingDistributionPoint | None = None
+    unknown_critical: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +246,8 @@ class RevocationChecker:
     :param given: DER CRLs/OCSP responses from the caller (used in both modes).
     :param cache_dir: folder for fetched responses shared between processes (optional).
     :param timeout: seconds for each network request.
+    :param fetch_hosts: host patterns (see :func:`host_allowed`) whose URLs may be fetched; ``None``
+        allows any host. URLs to other hosts are never requested (redirects included).
     """
 
     def __init__(
@@ -177,6 +257,7 @@ class RevocationChecker:
         given: Iterable[bytes] = (),
         cache_dir: str | Path | None = None,
         timeout: float = 10.0,
+        fetch_hosts: Iterable[str] | None = None,
     ) -> None:
         if mode not in ("online", "offline", "off"):
             from ebys_support.errors import UsageError
@@ -184,6 +265,7 @@ class RevocationChecker:
             raise UsageError("verify.bad_revocation_mode", details={"mode": mode})
         self.mode = mode
         self.timeout = timeout
+        self.fetch_hosts = tuple(fetch_hosts) if fetch_hosts is not None else None
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._lock = threading.RLock()
         self._crls: dict[str, _CRL] = {}
@@ -209,7 +291,24 @@ class RevocationChecker:
         try:
             obj = x509.load_der_x509_crl(der)
             is_delta = any(e.oid.dotted_string == "2.5.29.27" for e in obj.extensions)
-            parsed = _CRL(der, key, obj, obj.issuer, obj.last_update_utc, obj.next_update_utc, is_delta)
+            idp = None
+            unknown_critical = False
+            for ext in obj.extensions:
+                if isinstance(ext.value, x509.IssuingDistributionPoint):
+                    idp = ext.value
+                elif ext.critical and ext.oid.dotted_string not in _KNOWN_CRL_EXTENSIONS:
+                    unknown_critical = True
+            parsed = _CRL(
+                der,
+                key,
+                obj,
+                obj.issuer,
+                obj.last_update_utc,
+                obj.next_update_utc,
+                is_delta,
+                idp,
+                unknown_critical,
+            )
         except (ValueError, TypeError, UnsupportedAlgorithm):
             return None
         if len(self._crls) > 10_000:
@@ -265,7 +364,9 @@ class RevocationChecker:
         return hit
 
     def _from_crl(self, crl: _CRL, cert: Cert, issuer: Cert, at: datetime, now: datetime, origin: str):
-        if crl.is_delta or not self._crl_signed_by(crl, issuer):
+        if crl.is_delta or crl.unknown_critical or not _crl_covers(crl, cert):
+            return None
+        if not self._crl_signed_by(crl, issuer):
             return None
         if crl.this_update > now + _SKEW:
             return None
@@ -376,7 +477,21 @@ class RevocationChecker:
         fetched = self._fetch(cert, issuer, at, now, prefer)
         if fetched is not None:
             answers.append(fetched)
-        return _decide(answers, prefer) or RevocationStatus("unknown", code="verify.revocation.unreachable")
+        decided = _decide(answers, prefer)
+        if decided is not None:
+            return decided
+        urls = _ocsp_urls(cert) + _crl_urls(cert)
+        if not urls:
+            return RevocationStatus("unknown", code="verify.revocation.no_source")
+        blocked = [u for u in urls if not self.allowed(u)]
+        if len(blocked) == len(urls):
+            host = ", ".join(sorted({url_host(u) for u in blocked}))
+            return RevocationStatus("unknown", code="verify.revocation.host_not_allowed", host=host)
+        return RevocationStatus("unknown", code="verify.revocation.unreachable")
+
+    def allowed(self, url: str) -> bool:
+        """Whether ``url`` may be fetched under ``fetch_hosts``."""
+        return host_allowed(url, self.fetch_hosts)
 
     # -- network ----------------------------------------------------------------------------------
 
@@ -486,22 +601,32 @@ class RevocationChecker:
     def _get(self, url: str, ocsp_request: bytes | None) -> bytes | None:
         import requests
 
-        self.fetch_count += 1
-        try:
-            if ocsp_request is None:
-                r = requests.get(url, timeout=self.timeout)
-            else:
-                r = requests.post(
-                    url,
-                    data=ocsp_request,
-                    headers={"Content-Type": "application/ocsp-request"},
-                    timeout=self.timeout,
-                )
-            if r.status_code != 200:
+        # Every URL, a redirect's target included, is checked against the allowed hosts: the URLs come
+        # from certificates inside the files being verified, which anyone may have made.
+        for _ in range(_MAX_REDIRECTS + 1):
+            if not self.allowed(url):
                 return None
-            return r.content
-        except requests.RequestException:
-            return None
+            self.fetch_count += 1
+            try:
+                if ocsp_request is None:
+                    r = requests.get(url, timeout=self.timeout, allow_redirects=False)
+                else:
+                    r = requests.post(
+                        url,
+                        data=ocsp_request,
+                        headers={"Content-Type": "application/ocsp-request"},
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                    )
+                if r.is_redirect and r.headers.get("Location"):
+                    url = urljoin(url, r.headers["Location"])
+                    continue
+                if r.status_code != 200:
+                    return None
+                return r.content
+            except requests.RequestException:
+                return None
+        return None
 
     def fetch_certificates(self, url: str) -> list[bytes]:
         """Certificates at a caIssuers URL (DER, PEM or a certs-only PKCS#7), for path building."""
@@ -521,6 +646,43 @@ class RevocationChecker:
                 return [raw(c.chosen) for c in sd["certificates"] if c.name == "certificate"]
         except (ValueError, TypeError, KeyError):
             return []
+
+
+#: CRL extensions we understand (a CRL with another critical one is not used, RFC 5280 §5.2).
+_KNOWN_CRL_EXTENSIONS = frozenset(
+    {
+        "2.5.29.20",  # cRLNumber
+        "2.5.29.27",  # deltaCRLIndicator
+        "2.5.29.28",  # issuingDistributionPoint
+        "2.5.29.35",  # authorityKeyIdentifier
+        "2.5.29.18",  # issuerAltName
+        "2.5.29.46",  # freshestCRL
+        "1.3.6.1.5.5.7.1.1",  # authorityInfoAccess
+    }
+)
+
+
+def _crl_covers(crl: _CRL, cert: Cert) -> bool:
+    """Whether a (possibly partitioned) CRL's scope includes ``cert`` (RFC 5280 §5.2.5, §6.3.3).
+
+    A CRL limited to CA or end-entity certificates, to some reasons, to attribute certificates, an
+    indirect CRL, or one for another distribution point does not say that ``cert`` is not revoked.
+    """
+    idp = crl.idp
+    if idp is None:
+        return True
+    if idp.only_contains_attribute_certs or idp.indirect_crl or idp.only_some_reasons:
+        return False
+    if idp.only_contains_ca_certs and not cert.is_ca:
+        return False
+    if idp.only_contains_user_certs and cert.is_ca:
+        return False
+    if idp.full_name:
+        names = {str(g.value) for g in idp.full_name if isinstance(g, x509.UniformResourceIdentifier)}
+        points = set(_crl_urls(cert))
+        if names and points and not names & points:
+            return False
+    return True
 
 
 def _ocsp_fresh(o: _OCSP, fetched_monotonic: float, now: datetime) -> bool:

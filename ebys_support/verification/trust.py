@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from asn1crypto import x509 as asn1_x509
 
@@ -69,6 +70,8 @@ class TrustStore:
     :param anchors: trust anchors (asn1crypto certificates or DER bytes).
     :param fetch_issuer: optional callable returning DER certificates found at a caIssuers URL
         (online mode only).
+    :param fetch_allowed: optional callable telling whether a caIssuers URL may be fetched; a path that
+        could only be completed from a URL it refuses is reported as ``verify.chain.host_not_allowed``.
     """
 
     def __init__(
@@ -76,6 +79,7 @@ class TrustStore:
         anchors: Iterable[asn1_x509.Certificate | bytes],
         *,
         fetch_issuer: Callable[[str], list[bytes]] | None = None,
+        fetch_allowed: Callable[[str], bool] | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self.anchors: dict[str, Cert] = {}
@@ -85,6 +89,7 @@ class TrustStore:
         self._issued: dict[tuple[str, str], bool] = {}
         self._paths: dict[str, PathResult] = {}
         self._fetch_issuer = fetch_issuer
+        self._fetch_allowed = fetch_allowed
         for anchor in anchors:
             self.add_anchor(anchor)
 
@@ -141,7 +146,9 @@ class TrustStore:
         out += self._pool_by_subject.get(cert.issuer_der, ())
         return out
 
-    def _search(self, cert: Cert, seen: set[str], depth: int, online: bool) -> list[Cert] | None:
+    def _search(
+        self, cert: Cert, seen: set[str], depth: int, online: bool, blocked: list[str]
+    ) -> list[Cert] | None:
         if cert.sha256 in self.anchors:
             return [cert]
         if depth > _MAX_DEPTH:
@@ -150,6 +157,9 @@ class TrustStore:
         if not candidates and online and self._fetch_issuer is not None:
             fetched = []
             for url in _ca_issuers(cert):
+                if self._fetch_allowed is not None and not self._fetch_allowed(url):
+                    blocked.append(url)
+                    continue
                 for der in self._fetch_issuer(url):
                     try:
                         fetched.append(load_cert(der))
@@ -160,7 +170,7 @@ class TrustStore:
         for cand in candidates:
             if cand.sha256 in seen or not self.issued_by(cert, cand):
                 continue
-            rest = self._search(cand, seen | {cand.sha256}, depth + 1, online)
+            rest = self._search(cand, seen | {cand.sha256}, depth + 1, online, blocked)
             if rest is not None:
                 return [cert, *rest]
         return None
@@ -171,8 +181,14 @@ class TrustStore:
         if hit is not None:
             return hit
         with self._lock:
-            found = self._search(leaf, {leaf.sha256}, 0, online)
-            if found is None:
+            blocked: list[str] = []
+            found = self._search(leaf, {leaf.sha256}, 0, online, blocked)
+            if found is None and blocked:
+                hosts = ", ".join(sorted({urlsplit(u).hostname or "-" for u in blocked}))
+                result = PathResult(
+                    (leaf,), "NO_CERTIFICATE_CHAIN_FOUND", "verify.chain.host_not_allowed", hosts
+                )
+            elif found is None:
                 result = PathResult((leaf,), "NO_CERTIFICATE_CHAIN_FOUND", "verify.chain.not_found")
             else:
                 result = _constraints(tuple(found), self)

@@ -265,8 +265,16 @@ def _cert_digest_check(rep: SignatureReport, ssp: Any, signer: Cert) -> bool:
 
 
 def _verify_signature_element(
-    ctx: Context, sig: Any, tree: Any, ids: dict[str, Any], content: bytes | None, counter: bool = False
+    ctx: Context,
+    sig: Any,
+    tree: Any,
+    ids: dict[str, Any],
+    content: bytes | None,
+    counter: bool = False,
+    parent_value: Any = None,
 ) -> SignatureReport:
+    """One ``ds:Signature``; for a countersignature, ``parent_value`` is the countersigned
+    ``ds:SignatureValue``, which one of its references must cover (XAdES ``CountersignedSignature``)."""
     rep = SignatureReport()
     rep.label = sig.get("Id")
     signed_info = sig.find("ds:SignedInfo", NS)
@@ -310,7 +318,14 @@ def _verify_signature_element(
     # References.
     signed_props_covered = False
     all_ok = True
+    data_refs = 0  # references to what is signed, not to the signature's own SignedProperties
+    bound = False  # a countersignature's reference to its parent's SignatureValue, digest verified
     for ref in signed_info.findall("ds:Reference", NS):
+        uri = ref.get("URI")
+        target = ids.get(uri[1:]) if uri and uri.startswith("#") else None
+        is_props = ref.get("Type") == _SIGNED_PROPS_TYPE or (sp is not None and target is sp)
+        if not is_props:
+            data_refs += 1
         method = ref.find("ds:DigestMethod", NS)
         algo = _DIGESTS.get(method.get("Algorithm") if method is not None else "")
         if algo is None:
@@ -345,6 +360,8 @@ def _verify_signature_element(
         if digest(algo, octets) != expected:
             rep.add("message_digest", "failed", "verify.digest.mismatch", "HASH_FAILURE")
             all_ok = False
+        elif parent_value is not None and target is parent_value:
+            bound = True
         if (
             ref.get("Type") == _SIGNED_PROPS_TYPE
             and sp is not None
@@ -355,6 +372,11 @@ def _verify_signature_element(
         rep.add("message_digest", "passed", "verify.digest.ok", algorithm="XML-DSig")
     if sp is not None and not signed_props_covered:
         rep.add("format", "failed", "verify.format.signed_properties", "FORMAT_FAILURE")
+    if data_refs == 0:
+        # Only the signature's own properties are signed: it vouches for no document at all.
+        rep.add("signed_data", "failed", "verify.xades.no_signed_data", "FORMAT_FAILURE")
+    if counter and not bound:
+        rep.add("counter_signature", "failed", "verify.xades.countersignature_not_bound", "FORMAT_FAILURE")
 
     # Signer certificate: the one whose key verifies; the XAdES reference says which it must be.
     method_el = signed_info.find("ds:SignatureMethod", NS)
@@ -438,7 +460,7 @@ def _verify_signature_element(
     if signer is None:
         return rep
     rep.signer = signer_facts(signer, ctx.show_national_id)
-    rep.certificate = certificate_facts(signer)
+    rep.certificate = certificate_facts(signer, show_national_id=ctx.show_national_id)
     _cert_digest_check(rep, ssp, signer)
 
     claimed: datetime | None = None
@@ -566,7 +588,9 @@ def _verify_signature_element(
     if rep.level and not rep.level.startswith("ES-") and rep.level in ("BES", "EPES"):
         pass
     for cs in usp.findall("xa:CounterSignature/ds:Signature", NS) if usp is not None else []:
-        rep.counter_signatures.append(_verify_signature_element(ctx, cs, tree, ids, content, counter=True))
+        rep.counter_signatures.append(
+            _verify_signature_element(ctx, cs, tree, ids, content, counter=True, parent_value=sig_value_el)
+        )
     return rep
 
 
@@ -596,5 +620,36 @@ def verify_xades(ctx: Context, data: bytes, content: bytes | None, name: str | N
     if content is None:
         content = ctx.detached_content
     for sig in sigs:
-        report.signatures.append(_verify_signature_element(ctx, sig, tree, ids, content))
+        rep = _verify_signature_element(ctx, sig, tree, ids, content)
+        partial = _partial_scope(sig, root, ids)
+        if partial is not None:
+            rep.add("signed_data_scope", "warning", "verify.xades.partial_scope", elements=partial)
+        report.signatures.append(rep)
     return report
+
+
+def _partial_scope(sig: Any, root: Any, ids: dict[str, Any]) -> str | None:
+    """For a signature inside a document: the parts it covers when that is not the whole document.
+
+    A signature over one element of a letter leaves the rest of the letter open to change; the verdict
+    stays the signature's, but the reader is told what was actually signed.
+    """
+    if sig is root:
+        return None  # enveloping: what it signs is inside the signature
+    covered: list[str] = []
+    for ref in sig.findall("ds:SignedInfo/ds:Reference", NS):
+        uri = ref.get("URI")
+        if uri is None or uri == "":
+            return None  # the whole document
+        if not uri.startswith("#"):
+            return None  # detached: the external file is the signed data
+        if ref.get("Type") == _SIGNED_PROPS_TYPE:
+            continue
+        target = ids.get(uri[1:])
+        if target is root:
+            return None
+        if target is not None and target is not _AMBIGUOUS:
+            if any(a is sig for a in target.iterancestors()):
+                continue  # an ds:Object of the signature itself
+            covered.append(etree.QName(target).localname + uri)
+    return ", ".join(covered) if covered else None

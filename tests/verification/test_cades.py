@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -344,10 +345,16 @@ def test_show_national_id_and_pem_input(pki: Any, offline: Verifier, tmp_path: A
 
     der = h.cades(pki, "rsa", DATA, attached=True)
     pem = b"-----BEGIN CMS-----\n" + base64.encodebytes(der) + b"-----END CMS-----\n"
+    tckn = pki.signer("rsa").tckn
     report = offline.verify(pem, show_national_id=True)
-    assert report.signatures[0].signer["national_id"] == pki.signer("rsa").tckn
+    assert report.signatures[0].signer["national_id"] == tckn
+    assert tckn in report.to_json()
     report = offline.verify(base64.b64encode(der))
     assert report.indication == TOTAL_PASSED
+    # Masked everywhere unless asked, the certificate's subject included.
+    assert tckn not in report.to_json() and tckn not in json.dumps(report.to_dict("tr"), ensure_ascii=False)
+    assert report.signatures[0].certificate is not None
+    assert tckn[:2] + "*******" + tckn[-2:] in report.signatures[0].certificate["subject"]
 
 
 def test_errors(pki: Any, tmp_path: Any) -> None:
@@ -489,3 +496,20 @@ def test_profile_data_matches_signing() -> None:
             p.required_unsigned,
             p.final_unsigned,
         )
+
+
+def test_timestamp_with_unchecked_tsa_is_not_a_proof(pki: Any, ca_crl: bytes) -> None:
+    """Without revocation data for the TSA certificate the time-stamp proves no time."""
+    si = h.add_timestamp(pki, h.signer_info(pki, "ec384", DATA, policy=h.P2))
+    der = h.signed_data(pki, [si], names=("ec384",))
+    verifier = Verifier(trust=[pki.root], revocation="offline", revocation_data=[ca_crl])
+    report = verifier.verify(der, content=DATA)
+    assert "verify.timestamp.tsa_revocation_unknown" in _codes(report)
+    sig = report.signatures[0]
+    assert sig.indication == "INDETERMINATE" and not sig.timestamps[0]["valid"]
+    assert sig.signing_time is not None and sig.signing_time["source"] != "timestamp"
+    # That answer is not cached: once the root's CRL (covering the TSA) is known, the same token proves.
+    verifier.revocation.add_given(pki.fetch_crl("root"))
+    report = verifier.verify(der, content=DATA)
+    assert report.indication == TOTAL_PASSED, report.to_json()
+    assert report.signatures[0].signing_time["source"] == "timestamp"

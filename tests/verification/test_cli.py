@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,15 +140,28 @@ def test_batch_jsonl_summary_and_resume(cli: Cli, pki: Any, files: Path, tmp_pat
     for x in lines:
         if "error" not in x:
             jsonschema.validate(x, REPORT_SCHEMA)
-    assert "5 file(s): 2 valid, 1 invalid, 1 undetermined, 1 unreadable, 0 already done." in r.stdout
+    assert (
+        "5 file(s): 2 valid, 1 invalid, 1 undetermined, 1 unreadable; 0 of them verified by an earlier run."
+        in r.stdout
+    )
     assert "TOTAL_FAILED / HASH_FAILURE: 1" in r.stdout
     # Interrupted run: a torn last line is dropped and that file done again; the others are skipped.
     text = out.read_text(encoding="utf-8").splitlines(keepends=True)
     out.write_text("".join(text[:-1]) + text[-1][:20], encoding="utf-8")
     r = cli(*args, "--json")
     summary = json.loads(r.stdout.strip().splitlines()[-1])["summary"]
-    assert summary["total"] == 1 and summary["skipped"] == 4
+    # The summary and the exit status are the archive's: earlier results count, re-verified or not.
+    assert summary["total"] == 5 and summary["skipped"] == 4
+    assert summary["by_indication"] == {"TOTAL_PASSED": 2, "TOTAL_FAILED": 1, "INDETERMINATE": 1, "ERROR": 1}
+    assert summary["by_sub_indication"]["TOTAL_FAILED/HASH_FAILURE"] == 1
+    assert r.exit_code == 1
     assert len(out.read_text(encoding="utf-8").splitlines()) == 5
+    r = cli("--lang", "tr", *args)  # nothing left to do: still the archive's verdict
+    assert r.exit_code == 1
+    assert (
+        "5 dosya: 2 geçerli, 1 geçersiz, 1 belirsiz, 1 okunamayan; 5 tanesi önceki bir çalıştırmada doğrulanmıştı."
+        in r.stdout
+    )
 
 
 def test_batch_with_two_jobs(cli: Cli, pki: Any, files: Path, tmp_path: Path) -> None:
@@ -182,3 +196,31 @@ def test_attached_imz_beside_its_name_is_not_compared(cli: Cli, pki: Any, tmp_pa
     assert r.exit_code == 0, r.stdout
     r = cli("verify", str(tmp_path), "--trust", str(pki.trust_dir))
     assert r.exit_code == 0, r.stdout
+
+
+def test_fetch_hosts_from_configuration(cli: Cli, pki: Any, files: Path, instance_dir: Path) -> None:
+    """The CLI fetches from any host by default; ``[verification] fetch_hosts`` limits it."""
+    args = ("verify", str(files / "ek.imz"), "--trust", str(pki.root_pem))
+    r = cli(*args)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    shutil.rmtree(instance_dir / "cache")  # what was fetched is reused: start without it
+    (instance_dir / "ebys.toml").write_text('[verification]\nfetch_hosts = ["*.kamusm.gov.tr"]\n')
+    r = cli("--lang", "tr", *args)
+    assert r.exit_code == 3, r.stdout + r.stderr
+    assert "izin verilenler arasında değil" in r.stdout and "localhost" in r.stdout
+    r = cli("--json", *args)
+    assert r.exit_code == 3
+    sig = json.loads(r.stdout)["signatures"][0]
+    assert any(c["code"] == "verify.revocation.host_not_allowed" for c in sig["checks"])
+
+
+def test_bad_fetch_hosts_setting(cli: Cli, files: Path) -> None:
+    r = cli(
+        "--json",
+        "verify",
+        str(files / "ek.imz"),
+        env={"EBYS_VERIFICATION_FETCH_HOSTS": "http://kamusm.gov.tr/"},
+    )
+    assert r.exit_code == 5
+    error = json.loads(r.stdout or r.stderr)["error"]
+    assert error["code"] == "config.invalid_value" and error["details"]["key"] == "verification.fetch_hosts"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import Any
 
 import pytest
@@ -44,6 +46,32 @@ def test_incremental_update_after_signing(signed_bb: bytes, offline: Verifier) -
     sig = report.signatures[0]
     assert (sig.indication, sig.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE"), report.to_json()
     assert "verify.pdf.modified" in {c.code for c in sig.checks}
+
+
+def test_new_page_content_after_signing(
+    signed_bb: bytes, offline: Verifier, caplog: pytest.LogCaptureFixture
+) -> None:
+    """New page content in a later revision: failed, told in words, and no pyHanko traceback logged."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    w = IncrementalPdfFileWriter(io.BytesIO(signed_bb))
+    page = w.root["/Pages"]["/Kids"][0].get_object()
+    page["/Contents"] = w.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 10 10 Td (SAHTE) Tj ET"))
+    w.update_container(page)
+    out = io.BytesIO()
+    w.write(out)
+    with caplog.at_level(logging.WARNING):
+        report = offline.verify(out.getvalue())
+    assert not [r for r in caplog.records if r.name.startswith("pyhanko")]
+    sig = report.signatures[0]
+    assert (sig.indication, sig.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+    check = next(c for c in sig.checks if c.code == "verify.pdf.modified")
+    assert (
+        check.message("tr")
+        == "Belge imzadan sonra değiştirilmiş (sonradan 1 güncelleme: içerikte ya da yapıda değişiklik)."
+    )
+    assert "\n" not in check.message("en")
 
 
 def test_two_signatures_and_later_signature_is_allowed(pki: Any, signed_bb: bytes, offline: Verifier) -> None:

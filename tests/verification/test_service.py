@@ -16,8 +16,17 @@ DATA = b"Hizmete ozel yazi.\n" * 10
 
 
 @pytest.fixture
-def app_config(pki: Any) -> dict[str, Any]:
-    return {"verification": {"trust": [str(pki.root_pem)], "revocation": "online", "timeout": 5}}
+def app_config(pki: Any, request: pytest.FixtureRequest) -> dict[str, Any]:
+    # The test PKI publishes its OCSP/CRL/CA certificates on localhost, which the service does not fetch
+    # from by default (only KamuSM's hosts).
+    verification = {
+        "trust": [str(pki.root_pem)],
+        "revocation": "online",
+        "timeout": 5,
+        "fetch_hosts": ["localhost"],
+    }
+    verification.update(getattr(request, "param", {}))
+    return {"verification": verification}
 
 
 def test_raw_body(client: FlaskClient, api_key: Callable[..., dict[str, str]], pki: Any, app: Flask) -> None:
@@ -108,3 +117,26 @@ def test_bad_trust_in_configuration(client: FlaskClient, api_key: Callable[..., 
     r = client.post("/v1/signatures/verify", data=b"x", headers=api_key("integration"))
     assert r.get_json()["error"]["code"] == "config.invalid_value", r.get_json()
     assert r.status_code == 500
+
+
+@pytest.mark.parametrize("app_config", [{"fetch_hosts": []}], indirect=True)
+def test_default_fetch_hosts_are_kamusm_only(
+    client: FlaskClient, api_key: Callable[..., dict[str, str]], pki: Any
+) -> None:
+    """An upload's certificates name URLs on localhost: the service does not fetch them by default."""
+    r = client.post(
+        "/v1/signatures/verify", data=h.cades(pki, "rsa", DATA, attached=True), headers=api_key("integration")
+    )
+    assert r.status_code == 200, r.get_json()
+    sig = r.get_json()["signatures"][0]
+    assert (sig["indication"], sig["sub_indication"]) == ("INDETERMINATE", "TRY_LATER")
+    assert any(c["code"] == "verify.revocation.host_not_allowed" for c in sig["checks"]), sig["checks"]
+
+
+@pytest.mark.parametrize("app_config", [{"fetch_hosts": ["kamusm.gov.tr/ocsp"]}], indirect=True)
+def test_bad_fetch_hosts_in_configuration(
+    client: FlaskClient, api_key: Callable[..., dict[str, str]]
+) -> None:
+    r = client.post("/v1/signatures/verify", data=b"x", headers=api_key("integration"))
+    assert r.status_code == 500
+    assert r.get_json()["error"]["details"]["key"] == "verification.fetch_hosts", r.get_json()
