@@ -216,11 +216,13 @@ def test_try_later_without_revocation_data(pki: Any, offline_bare: Verifier) -> 
     assert "verify.revocation.no_data" in _codes(report)
 
 
-def test_revocation_off_is_reported_as_skipped(pki: Any) -> None:
+def test_revocation_off_is_never_total_passed(pki: Any) -> None:
+    """A revoked signer must not come out valid because the caller switched revocation checking off."""
     v = Verifier(trust=[pki.root], revocation="off")
-    report = v.verify(h.cades(pki, "rsa", DATA), content=DATA)
-    assert report.indication == TOTAL_PASSED
-    assert any(c.id == "revocation" and c.status == "skipped" for c in report.signatures[0].checks)
+    for name in ("rsa", "revoked"):
+        report = v.verify(h.cades(pki, name, DATA), content=DATA)
+        assert _sub(report) == ("INDETERMINATE", "TRY_LATER"), name
+        assert "verify.revocation.off" in _codes(report)
 
 
 def test_p2_with_timestamp_passes(pki: Any, online: Verifier) -> None:
