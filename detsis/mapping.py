@@ -25,7 +25,6 @@ the old one did not, on rows whose unit (or whose internal parent's unit) change
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import os
 from collections import Counter
@@ -35,6 +34,7 @@ from typing import IO, Any, Final
 
 from . import _turkish
 from ._errors import InvalidMapping, ValidationError
+from ._files import read_text_file
 from .diff import Change
 from .ids import validate
 from .registry import Registry
@@ -179,22 +179,8 @@ def load_mapping(source: str | os.PathLike[str] | IO[str], format: str | None = 
         path = os.fspath(source)
         if format is None:
             format = "yaml" if path.lower().endswith((".yml", ".yaml")) else "csv"
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as stream:
-                return _load_stream(stream, format, path)
-        except OSError as exc:
-            raise InvalidMapping(
-                f"cannot read {path}: {exc.strerror}",
-                {
-                    "path": path,
-                    "reason": exc.strerror or type(exc).__name__,
-                    "os_error": errno.errorcode.get(exc.errno or 0, type(exc).__name__),
-                },
-            ) from None
-        except UnicodeDecodeError:
-            raise InvalidMapping(
-                "the mapping is not UTF-8 text", {"path": path, "reason": "encoding"}
-            ) from None
+        fmt = format
+        return read_text_file(path, lambda stream: _load_stream(stream, fmt, path), InvalidMapping, "mapping")
     return _load_stream(source, format or "csv", None)
 
 

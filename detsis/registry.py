@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import gc
 import io
 import json
@@ -51,6 +50,7 @@ from ._errors import (
     UnknownUnit,
     ValidationError,
 )
+from ._files import read_text_file
 from ._jsonstream import read_json
 from .ids import validate
 
@@ -558,22 +558,9 @@ class Registry:
         """
         if isinstance(source, str | os.PathLike):
             path = os.fspath(source)
-            try:
-                with open(path, encoding="utf-8-sig", newline="") as stream:
-                    return cls._load_stream(stream, format)
-            except OSError as exc:
-                raise InvalidSnapshot(
-                    f"cannot read {path}: {exc.strerror}",
-                    {
-                        "path": path,
-                        "reason": exc.strerror or type(exc).__name__,
-                        "os_error": errno.errorcode.get(exc.errno or 0, type(exc).__name__),
-                    },
-                ) from None
-            except UnicodeDecodeError:
-                raise InvalidSnapshot(
-                    "the snapshot is not UTF-8 text", {"path": path, "reason": "encoding"}
-                ) from None
+            return read_text_file(
+                path, lambda stream: cls._load_stream(stream, format), InvalidSnapshot, "snapshot"
+            )
         return cls._load_stream(source, format)
 
     @classmethod

@@ -61,6 +61,22 @@ class _SignGroup(click.Group):
         self.format_commands(ctx, formatter)
 
 
+_out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Output folder (created if missing; default: the current folder).",
+)
+_trust_option = click.option(
+    "--trust",
+    "trust_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra CA certificates (file or folder) to complete chains.",
+)
+
+
 def _signer_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--token", "token_label", metavar="LABEL", help="Token (card) label."),
@@ -80,13 +96,7 @@ def _signer_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--pin-stdin", is_flag=True, help="Read the PIN (or PKCS#12 password) from one stdin line."
         ),
         click.option("--tsa", metavar="URL", help="Time-stamp authority (default: signing.tsa_url)."),
-        click.option(
-            "--trust",
-            "trust_paths",
-            multiple=True,
-            type=click.Path(exists=True, path_type=Path),
-            help="Extra CA certificates (file or folder) to complete chains.",
-        ),
+        _trust_option,
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -197,13 +207,7 @@ def sign() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="PAdES: OpenType/TrueType font for the block (default: a system font with Turkish letters).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    help="Output folder (created if missing; default: the current folder).",
-)
+@_out_option
 @_signer_options
 @pass_obj
 def files_cmd(
@@ -346,16 +350,30 @@ def _written(obj: CliContext, source: Path, out: Path, key: str, prof: Profile |
     obj.emit(data, lines)
 
 
+def _sign_into(
+    obj: CliContext,
+    signature: Path,
+    out: Path,
+    profile: str,
+    kw: dict[str, Any],
+    key: str,
+    make: Callable[[Signer, Profile, str | None, tuple[Any, ...]], bytes],
+) -> None:
+    """Check the profile and TSA, open the signer, write ``make(signer, profile, tsa, trust)`` to ``out``."""
+    trust = _trust(obj, kw.pop("trust_paths"))
+    tsa = _tsa(obj, kw.pop("tsa"))
+    prof = _needs_tsa_checked(obj, profile, tsa)
+    with _open_signer(obj, kw) as signer:
+        result = make(signer, prof, tsa, trust)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, result)
+    _written(obj, signature, out, key, prof)
+
+
 @sign.command("countersign")
 @click.argument("signature", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--profile", type=_PROFILE, default="P1", show_default=True)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    help="Output folder (created if missing; default: the current folder).",
-)
+@_out_option
 @_signer_options
 @pass_obj
 def countersign_cmd(obj: CliContext, signature: Path, profile: str, out_dir: Path, **kw: Any) -> None:
@@ -363,14 +381,15 @@ def countersign_cmd(obj: CliContext, signature: Path, profile: str, out_dir: Pat
     data = _read(signature)
     out = _out_for(obj, signature, out_dir)
     cades.load_signature(data)
-    trust = _trust(obj, kw.pop("trust_paths"))
-    tsa = _tsa(obj, kw.pop("tsa"))
-    prof = _needs_tsa_checked(obj, profile, tsa)
-    with _open_signer(obj, kw) as signer:
-        result = cades.countersign(data, signer, prof, tsa=tsa, trust=trust)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, result)
-    _written(obj, signature, out, "ui.sign.countersigned", prof)
+    _sign_into(
+        obj,
+        signature,
+        out,
+        profile,
+        kw,
+        "ui.sign.countersigned",
+        lambda signer, prof, tsa, trust: cades.countersign(data, signer, prof, tsa=tsa, trust=trust),
+    )
 
 
 @sign.command("add-parallel")
@@ -381,13 +400,7 @@ def countersign_cmd(obj: CliContext, signature: Path, profile: str, out_dir: Pat
     help="The signed content (required for a detached .p7s).",
 )
 @click.option("--profile", type=_PROFILE, default="P1", show_default=True)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    help="Output folder (created if missing; default: the current folder).",
-)
+@_out_option
 @_signer_options
 @pass_obj
 def add_parallel_cmd(
@@ -399,14 +412,17 @@ def add_parallel_cmd(
     out = _out_for(obj, signature, out_dir)
     # Refuse a missing or wrong --content before asking for the PIN.
     cades.signed_content(cades.load_signature(data), body)
-    trust = _trust(obj, kw.pop("trust_paths"))
-    tsa = _tsa(obj, kw.pop("tsa"))
-    prof = _needs_tsa_checked(obj, profile, tsa)
-    with _open_signer(obj, kw) as signer:
-        result = cades.add_parallel(data, signer, prof, content=body, tsa=tsa, trust=trust)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, result)
-    _written(obj, signature, out, "ui.sign.parallel_added", prof)
+    _sign_into(
+        obj,
+        signature,
+        out,
+        profile,
+        kw,
+        "ui.sign.parallel_added",
+        lambda signer, prof, tsa, trust: cades.add_parallel(
+            data, signer, prof, content=body, tsa=tsa, trust=trust
+        ),
+    )
 
 
 @sign.command("upgrade")
@@ -414,20 +430,8 @@ def add_parallel_cmd(
 @click.option(
     "--to", "target", default="P4", show_default=True, help="Target form: P4 (ES-XL; a PDF gets B-LT)."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    help="Output folder (created if missing; default: the current folder).",
-)
-@click.option(
-    "--trust",
-    "trust_paths",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Extra CA certificates (file or folder) to complete chains.",
-)
+@_out_option
+@_trust_option
 @pass_obj
 def upgrade_cmd(
     obj: CliContext, signature: Path, target: str, out_dir: Path, trust_paths: tuple[Path, ...]

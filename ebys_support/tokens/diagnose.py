@@ -421,23 +421,25 @@ class _Doctor:
             return
         self.add(_ok("token.recognized", **details))
 
-    def token_initialized(self) -> None:
-        if self.skip_rest_if_blocked("token.initialized"):
-            return
+    def _flag_missing(self, check_id: str, flag: int, code: str) -> bool:
+        """Skip ``check_id`` or fail it with ``code`` when the token lacks ``flag``; True if it did either."""
+        if self.skip_rest_if_blocked(check_id):
+            return True
         flags = int(self.token.flags)
-        if not flags & TokenFlag.TOKEN_INITIALIZED:
-            self.add(_fail("token.initialized", "token.not_initialized", flags=flag_names(flags)))
-            return
-        self.add(_ok("token.initialized", label=self.token.label))
+        if not flags & flag:
+            self.add(_fail(check_id, code, flags=flag_names(flags)))
+            return True
+        return False
+
+    def token_initialized(self) -> None:
+        if not self._flag_missing("token.initialized", TokenFlag.TOKEN_INITIALIZED, "token.not_initialized"):
+            self.add(_ok("token.initialized", label=self.token.label))
 
     def pin_initialized(self) -> None:
-        if self.skip_rest_if_blocked("pin.initialized"):
-            return
-        flags = int(self.token.flags)
-        if not flags & TokenFlag.USER_PIN_INITIALIZED:
-            self.add(_fail("pin.initialized", "token.pin_not_initialized", flags=flag_names(flags)))
-            return
-        self.add(_ok("pin.initialized"))
+        if not self._flag_missing(
+            "pin.initialized", TokenFlag.USER_PIN_INITIALIZED, "token.pin_not_initialized"
+        ):
+            self.add(_ok("pin.initialized"))
 
     def pin_check(self) -> None:
         if self.skip_rest_if_blocked("pin.state"):
@@ -900,17 +902,9 @@ def _load_remedy(module: ModuleInfo) -> str | None:
     return key if module.cause and i18n.has(key) else None
 
 
-#: A failure in one of these stops everything after it (the later checks have nothing to look at).
-_BLOCKING = frozenset(
-    {
-        "module.found",
-        "module.loads",
-        "slots.present",
-        "token.present",
-        "token.recognized",
-        "token.initialized",
-    }
-)
+#: A failure in one of these (every check up to ``token.initialized``) stops everything after it (the
+#: later checks have nothing to look at).
+_BLOCKING = frozenset(CHECK_IDS[: CHECK_IDS.index("token.initialized") + 1])
 
 
 def _tsa_time(url: str, timeout: float) -> tuple[datetime, datetime, float]:

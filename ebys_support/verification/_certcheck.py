@@ -188,38 +188,24 @@ def check_certificate(
             not_before=cert.not_before.isoformat(),
         )
     elif at > cert.not_after:
-        if times.poe:
-            report.add(
-                "certificate_validity",
-                "failed",
-                "verify.certificate.expired",
-                "EXPIRED",
-                time=at.isoformat(),
-                not_after=cert.not_after.isoformat(),
-            )
-        else:
-            report.add(
-                "certificate_validity",
-                "indeterminate",
-                "verify.certificate.expired_no_poe",
-                "OUT_OF_BOUNDS_NO_POE",
-                time=at.isoformat(),
-                not_after=cert.not_after.isoformat(),
-            )
+        status, code, sub = (
+            ("failed", "verify.certificate.expired", "EXPIRED")
+            if times.poe
+            else ("indeterminate", "verify.certificate.expired_no_poe", "OUT_OF_BOUNDS_NO_POE")
+        )
+        report.add(
+            "certificate_validity",
+            status,
+            code,
+            sub,
+            time=at.isoformat(),
+            not_after=cert.not_after.isoformat(),
+        )
     else:
         report.add("certificate_validity", "passed", "verify.certificate.valid", time=at.isoformat())
     if path.ok:
         for ca in chain[1:]:
-            if v.trust.is_anchor(ca) and not (ca.not_before <= at <= ca.not_after):
-                # An expired anchor still anchors signatures proven to exist while it was valid.
-                report.add(
-                    "chain_validity",
-                    "indeterminate",
-                    "verify.chain.ca_out_of_validity",
-                    "OUT_OF_BOUNDS_NO_POE",
-                    subject=ca.short_name,
-                )
-                break
+            # A CA (the anchor included) outside its validity at the validation time: indeterminate.
             if not (ca.not_before <= at <= ca.not_after):
                 report.add(
                     "chain_validity",

@@ -50,6 +50,7 @@ __all__ = [
     "TimestampResult",
     "ProfileInput",
     "check_profile",
+    "record_times",
 ]
 
 OID_SIG_TST = "1.2.840.113549.1.9.16.2.14"
@@ -308,6 +309,45 @@ def verify_timestamp(
     if actual != expected:
         return TimestampResult(False, gen_time, tsa_name, "verify.timestamp.imprint_mismatch", kind)
     return TimestampResult(True, gen_time, tsa_name, "verify.timestamp.ok", kind)
+
+
+def record_times(
+    rep: SignatureReport,
+    ctx: Context,
+    timestamps: list[TimestampResult],
+    claimed: datetime | None,
+    source: str,
+) -> tuple[datetime | None, list[datetime]]:
+    """Report the time-stamps and the signing time; return the proof of existence and the valid times.
+
+    The earliest valid time-stamp is the proof of existence; without one the ``claimed`` time (from
+    ``source``) stands, else the verification time.
+    """
+    for ts in timestamps:
+        if ts.valid:
+            rep.add(
+                "timestamp",
+                "passed",
+                "verify.timestamp.ok",
+                time=ts.time.isoformat() if ts.time else "-",
+                tsa=ts.tsa or "-",
+            )
+        else:
+            rep.add("timestamp", "indeterminate", ts.code, "SIG_CONSTRAINTS_FAILURE", tsa=ts.tsa or "-")
+    rep.timestamps = [t.to_dict() for t in timestamps]
+    valid_times = [t.time for t in timestamps if t.valid and t.time is not None]
+    poe = min(valid_times) if valid_times else None
+    if poe is not None:
+        rep.signing_time = {
+            "value": poe.isoformat(),
+            "source": "timestamp",
+            "claimed": claimed.isoformat() if claimed else None,
+        }
+    elif claimed is not None:
+        rep.signing_time = {"value": claimed.isoformat(), "source": source, "claimed": claimed.isoformat()}
+    else:
+        rep.signing_time = {"value": ctx.now.isoformat(), "source": "verification_time", "claimed": None}
+    return poe, valid_times
 
 
 _ESS_CACHE: dict[tuple[bytes, str], tuple[Any, ...]] = {}
@@ -598,46 +638,24 @@ def _plain_params(algo: Any) -> bool:
 
 def _structure_check(rep: SignatureReport, sd: cms.SignedData, si: cms.SignerInfo, kind: str) -> None:
     """RFC 5652 consistency: versions match the identifiers used, the digest algorithm is declared."""
+
+    def malformed(reason: str) -> None:
+        rep.add("format", "failed", "verify.format.malformed", "FORMAT_FAILURE", reason=reason)
+
     if not _plain_params(si["digest_algorithm"]):
-        rep.add(
-            "format",
-            "failed",
-            "verify.format.malformed",
-            "FORMAT_FAILURE",
-            reason="digest algorithm parameters",
-        )
+        malformed("digest algorithm parameters")
     si_version = si["version"].native
     expected = "v1" if si["sid"].name == "issuer_and_serial_number" else "v3"
     if si_version != expected:
-        rep.add(
-            "format",
-            "failed",
-            "verify.format.malformed",
-            "FORMAT_FAILURE",
-            reason=f"SignerInfo version {si_version}",
-        )
+        malformed(f"SignerInfo version {si_version}")
     if kind != "counter":
         if sd["version"].native not in ("v1", "v3", "v4", "v5"):
-            rep.add(
-                "format", "failed", "verify.format.malformed", "FORMAT_FAILURE", reason="SignedData version"
-            )
+            malformed("SignedData version")
         declared = _declared_digests(raw(sd["digest_algorithms"]))
         if declared is None:
-            rep.add(
-                "format",
-                "failed",
-                "verify.format.malformed",
-                "FORMAT_FAILURE",
-                reason="digest algorithm parameters",
-            )
+            malformed("digest algorithm parameters")
         elif si["digest_algorithm"]["algorithm"].dotted not in declared:
-            rep.add(
-                "format",
-                "failed",
-                "verify.format.malformed",
-                "FORMAT_FAILURE",
-                reason="digest algorithm not declared in SignedData",
-            )
+            malformed("digest algorithm not declared in SignedData")
 
 
 def verify_signer_info(
@@ -755,30 +773,7 @@ def verify_signer_info(
         timestamps.append(verify_timestamp(ctx, tok, sig_value, "signature"))
     if extra_timestamps is not None:
         timestamps.extend(extra_timestamps())
-    for ts in timestamps:
-        if ts.valid:
-            rep.add(
-                "timestamp",
-                "passed",
-                "verify.timestamp.ok",
-                time=ts.time.isoformat() if ts.time else "-",
-                tsa=ts.tsa or "-",
-            )
-        else:
-            rep.add("timestamp", "indeterminate", ts.code, "SIG_CONSTRAINTS_FAILURE", tsa=ts.tsa or "-")
-    rep.timestamps = [t.to_dict() for t in timestamps]
-    valid_times = [t.time for t in timestamps if t.valid and t.time is not None]
-    poe = min(valid_times) if valid_times else None
-    if poe is not None:
-        rep.signing_time = {
-            "value": poe.isoformat(),
-            "source": "timestamp",
-            "claimed": claimed.isoformat() if claimed else None,
-        }
-    elif claimed is not None:
-        rep.signing_time = {"value": claimed.isoformat(), "source": source, "claimed": claimed.isoformat()}
-    else:
-        rep.signing_time = {"value": ctx.now.isoformat(), "source": "verification_time", "claimed": None}
+    poe, valid_times = record_times(rep, ctx, timestamps, claimed, source)
 
     policy_oid, policy_algo, policy_hash, spuris = _policy_info(si)
     prof = profile_for_policy(policy_oid)

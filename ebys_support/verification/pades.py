@@ -152,9 +152,13 @@ def _modification_check(rep: SignatureReport, emb: Any) -> None:
         rep.add("modifications", "passed", "verify.pdf.no_changes")
         return
     later = emb.reader.xrefs.total_revisions - 1 - emb.signed_revision
+    diff: object
     try:
         diff = emb.evaluate_modifications(DEFAULT_DIFF_POLICY)
     except Exception:  # noqa: BLE001 - pyHanko could not tell what changed: treat it as a change
+        diff = None
+    if not isinstance(diff, DiffResult):
+        # pyHanko could not tell, or found changes it cannot explain (SuspiciousModification).
         rep.add(
             "modifications",
             "failed",
@@ -162,16 +166,6 @@ def _modification_check(rep: SignatureReport, emb: Any) -> None:
             "FORMAT_FAILURE",
             revisions=later,
             changes="other",
-        )
-        return
-    if not isinstance(diff, DiffResult):
-        rep.add(
-            "modifications",
-            "failed",
-            "verify.pdf.modified",
-            "FORMAT_FAILURE",
-            revisions=later,
-            changes="other",  # pyHanko found changes it cannot explain (SuspiciousModification)
         )
         return
     level = diff.modification_level

@@ -20,7 +20,13 @@ from lxml import etree
 
 from ebys_support.errors import InputError
 from ebys_support.verification._certcheck import TimeInfo, certificate_facts, check_certificate, signer_facts
-from ebys_support.verification._cms import ProfileInput, TimestampResult, check_profile, verify_timestamp
+from ebys_support.verification._cms import (
+    ProfileInput,
+    TimestampResult,
+    check_profile,
+    record_times,
+    verify_timestamp,
+)
 from ebys_support.verification._context import Context
 from ebys_support.verification._crypto import (
     WEAK_HASHES,
@@ -484,30 +490,7 @@ def _verify_signature_element(
         except (_XmlError, ValueError, TypeError) as exc:
             timestamps.append(TimestampResult(False, None, None, "verify.timestamp.malformed"))
             del exc
-    for ts in timestamps:
-        if ts.valid:
-            rep.add(
-                "timestamp",
-                "passed",
-                "verify.timestamp.ok",
-                time=ts.time.isoformat() if ts.time else "-",
-                tsa=ts.tsa or "-",
-            )
-        else:
-            rep.add("timestamp", "indeterminate", ts.code, "SIG_CONSTRAINTS_FAILURE", tsa=ts.tsa or "-")
-    rep.timestamps = [t.to_dict() for t in timestamps]
-    valid_times = [t.time for t in timestamps if t.valid and t.time is not None]
-    poe = min(valid_times) if valid_times else None
-    if poe is not None:
-        rep.signing_time = {
-            "value": poe.isoformat(),
-            "source": "timestamp",
-            "claimed": claimed.isoformat() if claimed else None,
-        }
-    elif claimed is not None:
-        rep.signing_time = {"value": claimed.isoformat(), "source": "xades", "claimed": claimed.isoformat()}
-    else:
-        rep.signing_time = {"value": ctx.now.isoformat(), "source": "verification_time", "claimed": None}
+    poe, valid_times = record_times(rep, ctx, timestamps, claimed, "xades")
 
     # Policy.
     policy_oid = policy_algo = None

@@ -6,7 +6,6 @@ pyHanko's validator (PAdES) and ``xmlsec1 --verify`` (XAdES).
 
 from __future__ import annotations
 
-import io
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,32 +15,7 @@ import pytest
 from asn1crypto import cms
 
 from ebys_support.signing import PKCS12Signer
-
-
-def minimal_pdf(pages: int = 1) -> bytes:
-    """A small valid PDF with ``pages`` empty A4 pages (written by pyHanko's writer)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.writer import PdfFileWriter
-
-    w = PdfFileWriter()
-    for _ in range(pages):
-        page = generic.DictionaryObject(
-            {
-                generic.pdf_name("/Type"): generic.pdf_name("/Page"),
-                generic.pdf_name("/MediaBox"): generic.ArrayObject(
-                    [
-                        generic.NumberObject(0),
-                        generic.NumberObject(0),
-                        generic.NumberObject(595),
-                        generic.NumberObject(842),
-                    ]
-                ),
-            }
-        )
-        w.insert_page(page)
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
+from tests.verification._helpers import minimal_pdf
 
 
 @pytest.fixture(scope="session")

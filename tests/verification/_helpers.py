@@ -246,11 +246,16 @@ def signed_data(
     content: bytes | None = None,
     names: tuple[str, ...] = ("rsa",),
     extra_certs: list[asn1_x509.Certificate] | None = None,
+    chain: bool = True,
 ) -> bytes:
+    """An attached (``content``) or detached SignedData holding the ``names`` signers' certificates.
+
+    ``chain=False`` leaves out their CA certificates, as a token holding only the signer's certificate does.
+    """
     certs: dict[bytes, asn1_x509.Certificate] = {}
     for n in names:
         s = pki.signer(n)
-        for c in (s.cert, *s.chain):
+        for c in (s.cert, *s.chain) if chain else (s.cert,):
             certs[c.dump()] = c
     for c in extra_certs or ():
         certs[c.dump()] = c

@@ -395,19 +395,8 @@ def test_errors(pki: Any, tmp_path: Any) -> None:
 
 def test_intermediate_fetched_from_aia(pki: Any) -> None:
     """The CMS holds only the signer's certificate: the NES CA comes from the caIssuers address."""
-    from asn1crypto import algos
-
     si = h.signer_info(pki, "ec384", DATA)
-    sd = cms.SignedData(
-        {
-            "version": "v1",
-            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
-            "encap_content_info": {"content_type": "data", "content": DATA},
-            "certificates": [cms.CertificateChoices({"certificate": pki.signer("ec384").cert})],
-            "signer_infos": [si],
-        }
-    )
-    der = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    der = h.signed_data(pki, [si], content=DATA, names=("ec384",), chain=False)
     offline_only = Verifier(trust=[pki.root], revocation="offline")
     assert _sub(offline_only.verify(der)) == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
     fresh = Verifier(trust=[pki.root], revocation="online", timeout=5)

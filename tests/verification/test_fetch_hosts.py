@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
-from asn1crypto import algos, cms
 
 from ebys_support.verification import TOTAL_PASSED, Verifier
 from ebys_support.verification.revocation import KAMUSM_FETCH_HOSTS, host_allowed
@@ -67,16 +66,7 @@ def test_allowed_host_is_fetched(pki: Any) -> None:
 
 def test_ca_issuers_host_not_allowed(pki: Any) -> None:
     si = h.signer_info(pki, "ec384", DATA)
-    sd = cms.SignedData(
-        {
-            "version": "v1",
-            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
-            "encap_content_info": {"content_type": "data", "content": DATA},
-            "certificates": [cms.CertificateChoices({"certificate": pki.signer("ec384").cert})],
-            "signer_infos": [si],
-        }
-    )
-    der = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    der = h.signed_data(pki, [si], content=DATA, names=("ec384",), chain=False)
     verifier = Verifier(trust=[pki.root], revocation="online", timeout=5, fetch_hosts=KAMUSM_FETCH_HOSTS)
     sig = verifier.verify(der).signatures[0]
     assert (sig.indication, sig.sub_indication) == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
