@@ -24,6 +24,7 @@ def create(obj: CliContext, role: str, name: str | None) -> None:
     if obj.json:
         obj.emit({**info.to_dict(), "key": key})
         return
+    click.echo(obj.t("ui.apikey.instance", instance=obj.instance))
     click.echo(obj.t("ui.apikey.created", name=info.name, role=info.role))
     click.echo(key)
 

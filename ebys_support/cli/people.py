@@ -18,7 +18,7 @@ from ebys_support.cli._kamusm import (
 )
 
 
-@click.group()
+@click.group(short_help="People (T.C. Kimlik No, name, unit, e-mail) for KamuSM requests.")
 def people() -> None:
     """People (T.C. Kimlik No, name, unit, e-mail) for KamuSM requests."""
 

@@ -40,13 +40,16 @@ def detect_format(data: bytes) -> str:
     :raises InputError: ``verify.unknown_format``.
     """
     head = data[:1024]
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    # An attached CAdES (.imz) of a PDF holds "%PDF-" a few bytes in: a DER SEQUENCE comes first.
+    if data[:1] == b"\x30":
+        return "cms"
     if b"%PDF-" in head:
         return "pdf"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<"):
         return "xml"
-    if data[:1] == b"\x30":
-        return "cms"
     if pem.detect(data):
         return "cms-pem"
     try:

@@ -23,6 +23,8 @@ def test_apikey_create_prints_key_last(cli: Cli, instance_dir: Path) -> None:
     assert r.exit_code == 0, r.stderr
     key = r.stdout.strip().splitlines()[-1]
     assert key.startswith("ebys_") and " " not in key
+    # Which instance got the key: one made from another folder is unknown to the running service.
+    assert f"Instance: {instance_dir.resolve()}" in r.stdout
     r = cli("apikey", "list", "--json")
     assert r.exit_code == 0
     assert [k["name"] for k in r.json()["keys"]] == ["erp"]
@@ -161,3 +163,20 @@ def test_closed_pipe_is_not_an_internal_error() -> None:
     proc.stderr.close()
     assert proc.wait(timeout=30) in (0, 141)
     assert "internal" not in err.lower() and "Traceback" not in err
+
+
+def test_serve_on_a_taken_port_says_so(cli: Cli) -> None:
+    import socket
+
+    assert cli("apikey", "create", "--role", "admin").exit_code == 0  # no first-start key on stdout
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("--json", "serve", "--port", str(port))
+        assert r.exit_code == 5
+        error = r.json()["error"]
+        assert error["code"] == "serve.cannot_listen"
+        assert error["details"]["port"] == port
+        r = cli("--lang", "tr", "serve", "--port", str(port))
+        assert r.exit_code == 5 and "adresini dinleyemiyor" in r.stderr and "Traceback" not in r.stderr

@@ -179,3 +179,10 @@ def test_cli_errors(cli: Any, tmp_path: Path, instance_dir: Path) -> None:
     assert r.exit_code == 5 and r.json()["error"]["code"] == "kamusm.smtp_failed"
     r = cli("--json", "people", "list", "--per-page", "501")
     assert r.exit_code == 2
+
+
+def test_help_lists_people_whole(cli: Any) -> None:
+    # click cuts a group's first docstring line at its first ". ", which "T.C. Kimlik No" has.
+    r = cli("--help")
+    assert r.exit_code == 0
+    assert "People (T.C. Kimlik No, name, unit, e-mail)" in " ".join(r.stdout.split())

@@ -11,7 +11,7 @@ from ebys_support.signing import PKCS12Signer
 from ebys_support.signing import cades as sign_cades
 from ebys_support.signing.pades import sign_pdf
 from ebys_support.signing.xades import sign_xml
-from ebys_support.verification import TOTAL_FAILED, TOTAL_PASSED, Verifier
+from ebys_support.verification import TOTAL_FAILED, TOTAL_PASSED, Verifier, detect_format
 from tests.verification import _helpers as h
 
 DATA = b"<yazi><konu>Toplanti</konu><metin>Ek belgeler ektedir.</metin></yazi>"
@@ -45,6 +45,18 @@ def test_cades_p4_offline(pki: Any, p12: Any, offline_bare: Verifier) -> None:
     der = sign_cades.sign(DATA, p12("ec"), "P4", tsa=pki.tsa_url, trust=[pki.ca, pki.root])
     report = offline_bare.verify(der)
     assert report.indication == TOTAL_PASSED, report.to_json()
+
+
+def test_attached_cades_of_a_pdf_is_cms(pki: Any, p12: Any, online: Verifier) -> None:
+    """An attached .imz of a PDF holds "%PDF-" in its first bytes; it is still a CMS signature."""
+    pdf = h.minimal_pdf(1)
+    der = sign_cades.sign(pdf, p12("rsa"), "P1")
+    assert b"%PDF-" in der[:1024]
+    assert detect_format(der) == "cms"
+    assert detect_format(pdf) == "pdf"
+    report = online.verify(der)
+    assert report.indication == TOTAL_PASSED, report.to_json()
+    assert report.format == "CAdES-attached"
 
 
 @pytest.mark.parametrize(("profile", "level"), [("P1", "B-B"), ("P2", "B-T"), ("P4", "B-LT")])
