@@ -23,10 +23,10 @@ import json
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, islice, repeat, starmap
-from operator import add, and_, is_, itemgetter, not_, sub
+from itertools import chain, compress, islice, repeat, starmap
+from operator import add, contains, ge, is_, itemgetter, lt, mul, not_, sub
 from pathlib import Path
 from typing import IO, Any
 
@@ -146,6 +146,15 @@ def parse_columns(spec: str | Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
+class _Sink:
+    """A file-like object for :func:`csv.writer` whose ``write`` is any callable."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[str], Any]) -> None:
+        self.write = write
+
+
 class _Writer:
     """CSV (one header line, then rows, then ``summary:<group>`` rows) or JSON (``{..., "rows": [...],
     "summary": {...}}``), written as the audit goes. Rows are rendered to text first (:meth:`render`,
@@ -155,11 +164,10 @@ class _Writer:
         self.fh = fh
         self.kind = kind
         self.first = True
-        self.tails: dict[
-            str, str
-        ] = {}  # chunk key → "retention code,disposition\r\n" as the csv module writes it
-        self.buffer = io.StringIO()
-        self.csv = csv.writer(self.buffer)
+        self.tails: dict[tuple[str, str], str] = {}  # (retention code, disposition) → its CSV text
+        self.suffixes: dict[int, str] = {}  # row code → the text of a due row after its fields
+        self.rendered: list[str] = []  # the csv writer's output, one row at a time
+        self.csv = csv.writer(_Sink(self.rendered.append))
         if kind == "csv":
             csv.writer(fh).writerow(REPORT_COLUMNS)
         else:
@@ -169,61 +177,69 @@ class _Writer:
     def render(self, values: tuple[Any, ...]) -> str:
         """One report row as text."""
         if self.kind == "csv":
-            self.buffer.seek(0)
-            self.buffer.truncate()
+            text = ",".join(map(str, values))
+            if text.count(",") == len(values) - 1 and not _NEEDS_QUOTING.search(text) and None not in values:
+                return text + "\r\n"  # what the csv module writes when no field needs quoting
             self.csv.writerow(values)
-            return self.buffer.getvalue()
+            return self.rendered.pop()
         item = {k: v for k, v in zip(REPORT_COLUMNS, values, strict=False) if v != ""}
         return json.dumps(item, ensure_ascii=False)
 
     def render_due(
-        self,
-        lines: list[int],
-        fields: list[tuple[str, ...]],
-        ends: list[int],
-        keys: list[str],
-        hits: Mapping[str, _Hit],
+        self, lines: list[int], fields: list[tuple[str, ...]], ends: list[int], marks: list[tuple[str, str]]
     ) -> list[str]:
-        """Due rows: ``("due", line, *fields, "", "", end, retention code, disposition)``.
+        """Due rows: ``("due", line, *fields, "", "", end, *mark)``, a mark being ``(retention code,
+        disposition)``.
 
         CSV rows whose fields need no quoting are joined directly (the csv module would write the same
-        text); the end of a row, the same for every row of a key, is rendered once per key."""
+        text); the end of a row, the same for every row of a mark, is rendered once per mark."""
         if self.kind == "csv":
             bodies = list(map(",".join, fields))
             joined = "\x1f".join(bodies)
             if joined.count(",") == (len(FIELDS) - 1) * len(bodies) and not _NEEDS_QUOTING.search(joined):
-                tails = list(map(self.tails.get, keys))
-                if None in tails:
-                    for key in compress(keys, map(is_, tails, repeat(None))):
-                        hit = hits[key]
-                        self.tails[key] = self.render((hit[2], hit[3]))
-                    tails = list(map(self.tails.get, keys))
+                tails = list(map(self.tail, marks))
                 return list(starmap("due,{},{},,,{},{}".format, zip(lines, bodies, ends, tails, strict=True)))
-        due_hits = list(map(hits.__getitem__, keys))
         return list(
             map(
                 self.render,
                 map(
                     add,
                     map(add, zip(repeat("due"), lines, strict=False), fields),
-                    zip(
-                        repeat(""),
-                        repeat(""),
-                        ends,
-                        map(itemgetter(2), due_hits),
-                        map(itemgetter(3), due_hits),
-                        strict=False,
-                    ),
+                    zip(repeat(""), repeat(""), ends, map(itemgetter(0), marks), map(itemgetter(1), marks)),
                 ),
             )
         )
+
+    def tail(self, mark: tuple[str, str]) -> str:
+        """``"retention code,disposition\\r\\n"`` as the csv module writes it."""
+        text = self.tails.get(mark)
+        if text is None:
+            text = self.tails[mark] = self.render(mark)
+        return text
+
+    def render_due_lines(
+        self, lines: list[int], bodies: Iterable[str], codes: list[int], shapes: list[_Shape]
+    ) -> list[str]:
+        """CSV due rows from their fields already joined by commas, none of which needs quoting, and their
+        row codes (:meth:`_Auditor.chunk`): the text after the fields is rendered once per code."""
+        suffixes = self.suffixes
+        found = list(map(suffixes.get, codes))
+        if None in found:
+            if len(suffixes) > _CACHE_LIMIT:
+                suffixes.clear()
+            for code in set(compress(codes, map(is_, found, repeat(None)))):
+                end, index = divmod(code, _SHAPES)
+                shape = shapes[index]
+                suffixes[code] = f",,,{end}," + self.tail((shape[3], shape[4]))
+            found = list(map(suffixes.__getitem__, codes))
+        return list(map("due,%d,%s%s".__mod__, zip(lines, bodies, found, strict=False)))
 
     def emit(self, texts: list[str]) -> None:
         """Write rendered rows."""
         if not texts:
             return
         if self.kind == "csv":
-            self.fh.writelines(texts)
+            self.fh.write("".join(texts))
             return
         self.fh.write(("" if self.first else ",\n") + ",\n".join(texts))
         self.first = False
@@ -302,7 +318,7 @@ def run(
     as_of = as_of or dt.date.today()
     summary = AuditSummary(as_of=as_of, catalogue=cat.name, catalogue_revision=cat.revision)
     try:
-        fh = open(export, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+        fh = open(export, encoding="utf-8-sig", errors="replace", newline="", buffering=1 << 20)  # noqa: SIM115
     except FileNotFoundError:
         raise InputError("input.not_found", details={"path": str(export)}) from None
     except OSError as exc:
@@ -325,43 +341,27 @@ def run(
 _INVALID_DATE = -(10**7)
 _NO_PERIOD = -(10**6)  # "years to add" of a code without a retention period: its end year is never counted
 _ERROR_ADD = -(10**8)  # "years to add" of a Sayı or code that failed its check
-_BAD_RECORD = -(10**9)
-_DECIDED = -2 * 10**6
-_GOOD = range(_DECIDED + 1, 100_000)  # sums of valid rows: a year plus a period, or a year + _NO_PERIOD
+_YEAR_STOP = 100_000  # end years from here on are not counted
+# Row codes of the chunk path (see _Auditor.chunk): end year * _SHAPES + shape, or _BAD and above.
+_SHAPES = 1 << 14  # shapes (what the summary counts of a valid row) a run may have
+_MAX_PERIOD = 40_000  # longer retention periods are left to one()
+_NO_PERIOD_END = 60_000  # the end year of a row without a retention period: never due, never counted
+_BAD_DATE, _BAD_KEY, _BAD_RECORD = 1 << 58, 1 << 60, 1 << 100
+_BAD = _BAD_DATE  # row codes from here on: a problem its key's error decides (see known_error()), or a row
+# checked by one()
+_KNOWN_ERROR = 1 << 59  # _BAD_KEY + index * _KNOWN_ERROR: a key whose error decides its rows (chunk())
 _RECORD_PENALTY = dict.fromkeys(range(-1000, 0), 0) | dict.fromkeys(range(1, 13), 0)
 _DIGITS = "0123456789"
-_CHUNK = 2048
+_CHUNK = 2048  # rows a chunk of the csv path
+_BLOCK = 1 << 16  # characters read at a time by the block path
 _NEEDS_QUOTING = re.compile('["\r\n]')  # with the comma count of render_due
-_BAD_DATE = -(10**9)
-_ISO_TAG, _TR_TAG, _FEB29 = 10**7, 3 * 10**7, -(10**8)
-_FIRST5, _AFTER5 = itemgetter(slice(0, 5)), itemgetter(slice(5, None))
-
-
-def _date_halves() -> tuple[dict[str, int], dict[str, int]]:
-    """Lookup tables whose two values for a date's first five and remaining characters add up to its year:
-    ``"2015-" + "03-01"`` (YYYY-MM-DD) and ``"01.03" + ".2015"`` (DD.MM.YYYY), years 1900-2199. The tags
-    cancel only within one format, 29 February is pushed out of range (the leap year is checked by
-    :func:`parse_date`), and a half missing from its table gives ``_BAD_DATE``."""
-    head: dict[str, int] = {}
-    tail: dict[str, int] = {}
-    for year in range(1900, 2200):
-        head[f"{year:04d}-"] = year + _ISO_TAG
-        tail[f".{year:04d}"] = year + _TR_TAG
-    for month, days in enumerate((31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), start=1):
-        for day in range(1, days + 1):
-            leap = _FEB29 if (month, day) == (2, 29) else 0
-            tail[f"{month:02d}-{day:02d}"] = -_ISO_TAG + leap
-            head[f"{day:02d}.{month:02d}"] = -_TR_TAG + leap
-    return head, tail
-
-
-_DATE_HEAD, _DATE_TAIL = _date_halves()
 # What a checked Sayı head or SDP code contributes to a record:
 # (ok, years to add to the record's year or _NO_PERIOD, retention code, disposition key, warnings,
 #  status, sdp text); status: 0 has a period, 1 not checked against the catalogue, 2 no period in years.
 _Hit = tuple[bool, int, str, str, tuple[str, ...], int, str]
 _ERROR_HIT: _Hit = (False, _ERROR_ADD, "", "", (), 0, "")
 _Error = tuple[str, dict[str, Any]]
+_Shape = tuple[bool, int, tuple[str, ...], str, str]
 _short = document_number._short
 
 
@@ -370,16 +370,60 @@ class _Defaulting(dict[str, Any]):
         return "{" + key + "}"
 
 
+class _Block:
+    """Rows of the export as the lines of a block with no quote character (see :meth:`_Auditor.run`):
+    row ``i`` is ``texts[i].split(",")``, exactly what the csv module reads. ``text`` is the block itself
+    when it has no blank line: its lines, each ended by ``"\n"`` or each by ``"\r\n"``; ``raw`` is the
+    block as read."""
+
+    __slots__ = ("raw", "text", "texts")
+
+    def __init__(self, texts: list[str], text: str | None, raw: str) -> None:
+        self.texts = texts
+        self.text = text
+        self.raw = raw  # the block as read
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> list[str]:
+        return self.texts[i].split(",")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return map(str.split, self.texts, repeat(","))
+
+    def columns(self, width: int, indexes: tuple[int, ...]) -> list[list[str]]:
+        """The fields at ``indexes`` of every row; a row of another width gives empty fields."""
+        texts = self.texts
+        n = len(texts)
+        step = width - 1
+        if self.text is not None and 0 < min(indexes) and max(indexes) < step:
+            # Split at every comma, the line breaks stay inside the pieces that end a line and begin the
+            # next. Each of those n pieces holds one of the block's n line breaks, and none other does,
+            # exactly when every line has ``width - 1`` commas: then the inner columns are strides.
+            flat = self.text.split(",")
+            if len(flat) == n * step + 1 and all(map(contains, flat[step::step], repeat("\n"))):
+                return [flat[i::step] for i in indexes]
+        counts = list(map(str.count, texts, repeat(",")))
+        if counts.count(step) != n:
+            filler = "," * step
+            texts = [t if c == step else filler for t, c in zip(texts, counts, strict=True)]
+        flat = ",".join(texts).split(",")
+        return [flat[i::width] for i in indexes]
+
+
 class _Auditor:
     """The per-run state.
 
-    Rows are read in chunks of :data:`_CHUNK`. A chunk whose rows all have the header's width is checked
-    with C-level ``map``/``compress`` passes over its columns: the Sayı without its record digits
-    (``"E-66452182-821.05-"``) or the SDP code is looked up in a bounded cache of checked keys, the year
-    comes from the two halves of a canonical date (:func:`_date_halves`), and one integer sum per row
-    decides it. The rows these passes cannot decide (problems, 29 February, other date shapes, a Sayı and
-    an SDP code together) go through :meth:`one`, the plain per-row check that is the reference for the
-    chunk path (a test compares the two on the same export)."""
+    Rows come in chunks: the lines of a quote-free block (:meth:`run`, :class:`_Block`), or :data:`_CHUNK`
+    rows of the csv module (:meth:`run_csv`). A chunk is checked with C-level ``map``/``compress`` passes
+    over its columns: the Sayı without its record digits (``"E-66452182-821.05-"``) or the SDP code is
+    looked up in a bounded cache of checked keys, the date in a bounded cache of dates (filled a year at a
+    time), and one integer per row (its row code, :meth:`chunk`) decides it and is counted. The rows these
+    passes cannot decide go through :meth:`one`, the plain per-row check that is the reference for the
+    chunk path (tests compare the two on the same exports); the problems :meth:`one` would report
+    without looking further (a known error of the key, a whole Sayı that failed before, a bad date) are
+    written directly when the report is a CSV file of the plain columns."""
 
     def __init__(
         self,
@@ -407,6 +451,10 @@ class _Auditor:
         # the export's columns are exactly id, sayi, sdp_code, date, unit in that order
         self.plain_layout = width == len(FIELDS) and [index[f] for f in FIELDS] == list(range(width))
         self.as_of_year = summary.as_of.year
+        where = [index[f] for f in FIELDS]
+        self.getter = None if None in where else itemgetter(*where)
+        self.failed: dict[str, tuple[_Hit, _Error | None]] = {}  # whole Sayı → its failed check
+        self.failed_tails: dict[str, tuple[str, str]] = {}  # whole Sayı → (error code, end of its CSV row)
         self.labels: dict[str, str] = {}
         self.units: dict[str, tuple[str, dict[str, Any]] | None] = {}
         self.hits: dict[str, _Hit] = {}
@@ -416,7 +464,15 @@ class _Auditor:
         self.templates: dict[str, str] = {}
         self.pending: list[tuple[int, str]] | None = None
         self.key_errors: dict[str, _Error] = {}
-        self.adds: dict[str, int] = {}  # key → its hit's years to add (the one field the chunk path needs)
+        self.adds: dict[str, int] = {}  # key → what it adds to a row's code (see chunk())
+        # the shapes of valid rows: what the summary counts (has a period, status, warnings, retention
+        # code, disposition); 0 is unused
+        self.shapes: list[_Shape] = [(False, 0, (), "", "")]
+        self.shape_index: dict[_Shape, int] = {}
+        self.due_below = self.as_of_year * _SHAPES
+        self.year_codes: dict[str, int] = {}  # date → its part of a row code
+        self.counts: Counter[int] = Counter()  # row codes of the rows the chunks decided
+        self.known: list[tuple[str, str]] = [("", "")]  # see known_error()
         self.messages: dict[tuple[str, str, str], str] = {}
 
     # -- checks ---------------------------------------------------------------------------------------
@@ -429,8 +485,14 @@ class _Auditor:
         summary.problems += 1
         summary.errors[code] += 1
         text = self.message(code, details)
+        self.out(line, ("problem", line, *self.fields(row), code, text, "", "", ""))
+
+    def fields(self, row: list[str]) -> tuple[str, ...]:
+        """The record fields of a row, ``""`` for a missing one."""
+        if self.getter is not None and len(row) == self.width:
+            return self.getter(row)  # type: ignore[no-any-return]
         cell = self.cell
-        self.out(line, ("problem", line) + tuple(cell(row, f) for f in FIELDS) + (code, text, "", "", ""))
+        return tuple(cell(row, f) for f in FIELDS)
 
     def message(self, code: str, details: dict[str, Any]) -> str:
         """The localized message, with templates and nested-error texts cached (problems can be many)."""
@@ -512,6 +574,24 @@ class _Auditor:
                 return _ERROR_HIT, ("sayi.invalid_detsis", details)
         return self.hit_for(checked.entry, checked.warnings + number.warnings, sdp_text), None
 
+    def whole_sayi(self, text: str) -> tuple[_Hit, _Error | None]:
+        """:meth:`sayi`, with a bounded cache of whole numbers that fail (junk values repeat)."""
+        found = self.failed.get(text)
+        if found is None:
+            found = self.sayi(text)
+            error = found[1]
+            if error is not None:
+                if len(self.failed) > _CACHE_LIMIT:
+                    self.failed.clear()
+                    self.failed_tails.clear()
+                self.failed[text] = found
+                if self.plain_layout and self.writer.kind == "csv":  # as one() reports it (see chunk())
+                    texts = {self.message(error[0], {**error[1], "line": line}) for line in (1, 2)}
+                    if len(texts) == 1:
+                        tail = "," + self.writer.render((error[0], texts.pop(), "", "", ""))
+                        self.failed_tails[text] = (error[0], tail)
+        return found
+
     def code(self, text: str) -> tuple[_Hit, _Error | None]:
         """Check an SDP code: its outcome, and the error ``(code, details)`` when it fails."""
         try:
@@ -531,6 +611,7 @@ class _Auditor:
                 self.hits.clear()
                 self.adds.clear()
                 self.key_errors.clear()
+                self.known = [("", "")]
             if key[:1] == "\x01":
                 hit, error = self.code(key[1:]) if len(key) > 1 else (_ERROR_HIT, None)
             else:
@@ -538,10 +619,31 @@ class _Auditor:
                 if error is not None and error[0] not in ("sayi.invalid_sdp", "sayi.invalid_detsis"):
                     error = None
             self.hits[key] = hit
-            self.adds[key] = hit[1]
+            # one() takes no key of a Sayı that is not printable (whose key is not printable either)
+            printable = key[:1] == "\x01" or key.isprintable()
+            self.adds[key] = self.encode(hit) if printable else _BAD_KEY
             if error is not None:
                 self.key_errors[key] = error
+                if printable:
+                    self.adds[key] = self.known_error(key, error)
         return hit
+
+    def known_error(self, key: str, error: _Error) -> int:
+        """What a key whose error decides its rows adds to a row's code: ``_BAD_KEY + index *
+        _KNOWN_ERROR``, ``index`` into :attr:`known` (the error code and the CSV text of the report row
+        after its fields), when the message is the same on every row, the report a CSV file and the
+        export's columns the plain ones; else _BAD_KEY (one() reports the rows)."""
+        if not (self.plain_layout and self.writer.kind == "csv") or len(self.known) >= 1 << 20:
+            return _BAD_KEY
+        code, details = error
+        if key[:1] == "\x01":  # as one() reports it
+            texts = {self.message(code, {**details, "line": line}) for line in (1, 2)}
+        else:  # the message of these two codes does not depend on the input or the line (message())
+            texts = {self.message(code, {**details, "input": _short(key), "line": 1})}
+        if len(texts) != 1:
+            return _BAD_KEY
+        self.known.append((code, "," + self.writer.render((code, texts.pop(), "", "", ""))))
+        return _BAD_KEY + (len(self.known) - 1) * _KNOWN_ERROR
 
     def year(self, text: str) -> int:
         found = self.dates.get(text)
@@ -565,9 +667,7 @@ class _Auditor:
         if end < self.as_of_year:
             summary.due += 1
             summary.dispositions[hit[3]] += 1
-            self.out(
-                line, ("due", line) + tuple(self.cell(row, f) for f in FIELDS) + ("", "", end, hit[2], hit[3])
-            )
+            self.out(line, ("due", line, *self.fields(row), "", "", end, hit[2], hit[3]))
 
     def one(self, row: list[str], line: int) -> None:
         """Check one row (the reference behaviour; the chunk path must agree with it)."""
@@ -593,7 +693,7 @@ class _Auditor:
                         return
                     hit = None
             if hit is None:
-                hit, error = self.sayi(sayi)
+                hit, error = self.whole_sayi(sayi)
                 if error is not None:
                     self.problem(row, line, error[0], {**error[1], "line": line})
                     return
@@ -624,110 +724,249 @@ class _Auditor:
         self.count(hit, year, row, line, sayi, code)
 
     # -- the chunk path ------------------------------------------------------------------------------
-    def chunk(self, rows: list[list[str]], lines: list[int]) -> None:
+    def encode(self, hit: _Hit) -> int:
+        """What a key adds to a row's code (see :meth:`chunk`): period * _SHAPES + shape, or _BAD_KEY."""
+        period = hit[1]
+        if not hit[0] or not (period == _NO_PERIOD or -1 <= period < _MAX_PERIOD):
+            return _BAD_KEY  # one() decides these rows
+        shape = (period != _NO_PERIOD, hit[5], hit[4], hit[2], hit[3])
+        index = self.shape_index.get(shape)
+        if index is None:
+            if len(self.shapes) >= _SHAPES:
+                return _BAD_KEY
+            index = self.shape_index[shape] = len(self.shapes)
+            self.shapes.append(shape)
+        return (period if shape[0] else _NO_PERIOD_END) * _SHAPES + index
+
+    def year_code(self, text: str) -> int:
+        """A date's part of a row code: year * _SHAPES, or _BAD_DATE. The bounded cache takes every date
+        of the year in both canonical shapes at once, as :func:`parse_date` reads them."""
+        codes = self.year_codes
+        known = codes.get(text)
+        if known is not None:  # filled with another date of its year
+            return known
+        if len(codes) > _CACHE_LIMIT:
+            codes.clear()
+        year = self.year(text)
+        if year == _INVALID_DATE:
+            codes[text] = _BAD_DATE
+            return _BAD_DATE
+        found = codes[text] = year * _SHAPES
+        if len(text) == 10:
+            first = dt.date(year, 1, 1).toordinal()
+            for ordinal in range(first, dt.date(year, 12, 31).toordinal() + 1):
+                day = dt.date.fromordinal(ordinal)
+                codes[f"{year:04d}-{day.month:02d}-{day.day:02d}"] = found
+                codes[f"{day.day:02d}.{day.month:02d}.{year:04d}"] = found
+        return found
+
+    def tally(self) -> None:
+        """Add the row codes counted by the chunks to the summary."""
+        summary = self.summary
+        for code, n in self.counts.items():
+            if code >= _BAD:  # one() checked the row
+                continue
+            end, index = divmod(code, _SHAPES)
+            has_period, status, warnings, _rcode, disposition = self.shapes[index]
+            summary.records += n
+            summary.valid += n
+            for w in warnings:
+                summary.warnings[w] += n
+            if not has_period:
+                self.status[status] += n
+                continue
+            self.years[end] += n
+            if end < self.as_of_year:
+                summary.due += n
+                summary.dispositions[disposition] += n
+        self.counts.clear()
+
+    def chunk(self, rows: list[list[str]] | _Block, lines: Sequence[int]) -> None:
         """Check a chunk of rows (see the class docstring)."""
         width = self.width
-        if min(map(len, rows)) != width or max(map(len, rows)) != width or self.partial:
+        block = rows if isinstance(rows, _Block) else None
+        if self.partial or (block is None and (min(map(len, rows)) != width or max(map(len, rows)) != width)):
             for row, line in zip(rows, lines, strict=True):
                 self.one(row, line)
             return
         i_id, i_sayi, i_sdp, i_date, i_unit = (self.index[f] for f in FIELDS)
-        sayis = list(map(itemgetter(i_sayi), rows))  # type: ignore[arg-type]
-        if not all(map(str.isprintable, sayis)):  # keeps "\x01" + code keys apart
+        if block is not None:  # rows of another width have empty fields here, and go to one()
+            sayis, codes, dates = block.columns(width, (i_sayi, i_sdp, i_date))  # type: ignore[arg-type]
+        else:
+            sayis = list(map(itemgetter(i_sayi), rows))  # type: ignore[arg-type]
+            codes = list(map(itemgetter(i_sdp), rows))  # type: ignore[arg-type]
+            dates = list(map(itemgetter(i_date), rows))  # type: ignore[arg-type]
+        # A Sayı key never begins with "\x01", which begins a code key: a Sayı beginning so is not printable,
+        # and no such key is used (key_hit)
+        if "\x01" in (block.raw if block is not None else "".join(sayis)):
             for row, line in zip(rows, lines, strict=True):
                 self.one(row, line)
             return
-        codes = list(map(itemgetter(i_sdp), rows))  # type: ignore[arg-type]
-        dates = list(map(itemgetter(i_date), rows))  # type: ignore[arg-type]
+        n = len(sayis)
+        years: list[Any] = list(map(self.year_codes.get, dates))
+        if not all(years):  # None for a new date (no date gives 0)
+            year_code = self.year_code
+            for i in compress(range(n), map(is_, years, repeat(None))):
+                years[i] = year_code(dates[i])
         keys = list(map(str.rstrip, sayis, repeat(_DIGITS)))
         code_only = 0  # rows with an SDP code and no Sayı
         if "" in sayis:  # code-only rows: "\x01" + code (a Sayı key has no control character)
-            for i in compress(range(len(rows)), map(not_, sayis)):
+            for i in compress(range(n), map(not_, sayis)):
                 code = codes[i]
                 keys[i] = "\x01" + code
                 if code:
                     code_only += 1
         adds: list[Any] = list(map(self.adds.get, keys))
-        if None in adds:
+        if not all(adds):  # None for a new key (no key adds 0)
             for key in compress(keys, map(is_, adds, repeat(None))):
                 self.key_hit(key)
             adds = list(map(self.adds.get, keys))
-        # The year of a canonical date from its two halves (see _date_halves); anything else, or 29
-        # February, falls outside _GOOD and goes to one(), which parses the date.
-        years = map(
-            add,
-            map(_DATE_HEAD.get, map(_FIRST5, dates), repeat(_BAD_DATE)),
-            map(_DATE_TAIL.get, map(_AFTER5, dates), repeat(_BAD_DATE)),
-        )
-        if None in adds:  # the cache was cleared while filling
-            for row, line in zip(rows, lines, strict=True):
-                self.one(row, line)
-            return
-        # One sum per row decides it: year (or a date sentinel) + years to add (or _NO_PERIOD, _ERROR_ADD)
-        # + 0 when the record number has 1-12 digits (for a code-only row the length difference is
-        # negative) else _BAD_RECORD. In _GOOD the row is valid; the others, and rows carrying both a
-        # Sayı and an SDP code (compared in one()), are checked one by one.
-        ends = list(
-            map(
-                add,
-                map(add, years, adds),
-                map(_RECORD_PENALTY.get, map(sub, map(len, sayis), map(len, keys)), repeat(_BAD_RECORD)),
-            )
-        )
-        good = list(map(_GOOD.__contains__, ends))
-        mixed = len(codes) - codes.count("") != code_only  # some row has a Sayı and an SDP code
-        if mixed:
-            good = list(map(and_, good, map(not_, map(min, map(len, sayis), map(len, codes)))))
-        decided = good.count(True)
+            if not all(adds):  # the cache was cleared while filling
+                for row, line in zip(rows, lines, strict=True):
+                    self.one(row, line)
+                return
+        # One integer per row decides it, the sum of: the date's year * _SHAPES (or _BAD_DATE); what its
+        # key adds: its retention period (or _NO_PERIOD_END) * _SHAPES + the index of its shape in
+        # self.shapes (or _BAD_KEY); and 0 when the record number has 1-12 digits (for a code-only row
+        # the length difference is negative), else _BAD_RECORD. Below _BAD, the row is valid and the code
+        # is its end year * _SHAPES + its shape: rows whose code is below as_of's year * _SHAPES are due.
+        # The others, and rows with both a Sayı and an SDP code, go to one().
+        digits = list(map(sub, map(len, sayis), map(len, keys)))
+        if 0 in digits or max(digits) > 12:
+            penalties = map(_RECORD_PENALTY.get, digits, repeat(_BAD_RECORD))
+            row_codes = list(map(add, map(add, years, adds), penalties))
+        else:
+            row_codes = list(map(add, years, adds))
+        if len(codes) - codes.count("") != code_only:  # some row has a Sayı and an SDP code
+            mixed = map(min, map(len, sayis), map(len, codes))
+            row_codes = list(map(add, row_codes, map(mul, mixed, repeat(_BAD_RECORD))))
         pending: list[tuple[int, str]] = []
-        if decided != len(rows):
+        if max(row_codes) >= _BAD:
             self.pending = pending
             try:
-                for i in compress(range(len(rows)), map(not_, good)):
-                    self.one(rows[i], lines[i])
+                plain_csv = block is not None and self.plain_layout and self.writer.kind == "csv"
+                known = self.known if plain_csv else None
+                texts_of = block.texts if block is not None else []
+                summary = self.summary
+                for i in compress(range(n), map(ge, row_codes, repeat(_BAD))):
+                    index = (row_codes[i] - _BAD_KEY) // _KNOWN_ERROR
+                    # Problems decided here (plain CSV reports of a block) are those one() reports
+                    # without looking further: its key's error; the error of a whole Sayı that failed
+                    # before; or the date of a row whose code or Sayı is valid.
+                    if known is None:
+                        self.one(rows[i], lines[i])
+                        continue
+                    line = lines[i]
+                    if 0 < index < len(known):
+                        code, tail = known[index]
+                    elif (found := self.failed_tails.get(sayis[i])) is not None:
+                        code, tail = found
+                    elif 0 <= row_codes[i] - _BAD_DATE < _BAD_DATE:
+                        code = "sdp.audit.invalid_date"
+                        text = self.message(code, {"line": line, "date": dates[i][:40]})
+                        tail = "," + self.writer.render((code, text, "", "", ""))
+                    else:
+                        self.one(rows[i], line)
+                        continue
+                    summary.records += 1
+                    summary.problems += 1
+                    summary.errors[code] += 1
+                    pending.append((line, f"problem,{line},{texts_of[i]}{tail}"))
             finally:
                 self.pending = None
-            if mixed:  # a mixed row may have a valid end: keep only the rows decided here
-                rows = list(compress(rows, good))
-                lines = list(compress(lines, good))
-                keys = list(compress(keys, good))
-                ends = list(compress(ends, good))
-            # otherwise every row not decided here has an end outside _GOOD: never counted nor due
-        summary = self.summary
-        summary.records += decided
-        summary.valid += decided
-        for key, n in Counter(keys if mixed else compress(keys, good)).items():
-            hit = self.hits[key]
-            for w in hit[4]:
-                summary.warnings[w] += n
-            if hit[1] == _NO_PERIOD:
-                self.status[hit[5]] += n
-        self.years.update(ends)
-        due = list(map(range(0, self.as_of_year).__contains__, ends))
+        self.counts.update(row_codes)  # tally() skips the codes of rows one() checked
+        if len(self.counts) > _CACHE_LIMIT:
+            self.tally()
         texts: list[str] = []
         due_lines: list[int] = []
-        if any(due):
-            due_keys = list(compress(keys, due))
+        if min(row_codes) < self.due_below:
+            due = list(map(lt, row_codes, repeat(self.due_below)))
             due_lines = list(compress(lines, due))
-            summary.due += len(due_keys)
-            hits = self.hits
-            for key, n in Counter(due_keys).items():
-                summary.dispositions[hits[key][3]] += n
-            due_rows = compress(rows, due)
-            if self.plain_layout:
-                fields = list(map(tuple, due_rows))
+            due_codes = list(compress(row_codes, due))
+            source: list[Any] = rows if block is None else block.texts  # type: ignore[assignment]
+            due_rows: Iterable[Any] = compress(source, due)
+            if block is not None and self.plain_layout and self.writer.kind == "csv":
+                # the lines themselves: no quote, no line break, a comma between fields and none in one
+                texts = self.writer.render_due_lines(due_lines, due_rows, due_codes, self.shapes)
             else:
-                fields = list(map(itemgetter(i_id, i_sayi, i_sdp, i_date, i_unit), due_rows))  # type: ignore[arg-type]
-            texts = self.writer.render_due(due_lines, fields, list(compress(ends, due)), due_keys, hits)
-        for line, text in pending:  # few: the rows one() reported, put in line order
-            at = bisect_right(due_lines, line)
-            due_lines.insert(at, line)
-            texts.insert(at, text)
+                if block is not None:
+                    due_rows = map(str.split, due_rows, repeat(","))
+                if self.plain_layout:
+                    fields = list(map(tuple, due_rows))
+                else:
+                    fields = list(map(itemgetter(i_id, i_sayi, i_sdp, i_date, i_unit), due_rows))  # type: ignore[arg-type]
+                ends, marks = [], []
+                for code in due_codes:
+                    end, index = divmod(code, _SHAPES)
+                    ends.append(end)
+                    marks.append(self.shapes[index][3:5])
+                texts = self.writer.render_due(due_lines, fields, ends, marks)  # type: ignore[arg-type]
+        if pending:  # the problem rows, in line order (as are the due rows): merged in line order
+            merged: list[str] = []
+            at = 0
+            for line, text in pending:
+                cut = bisect_right(due_lines, line, at)
+                merged += texts[at:cut]
+                merged.append(text)
+                at = cut
+            merged += texts[at:]
+            texts = merged
         self.writer.emit(texts)
 
     def run(self, progress: Callable[[int], None] | None) -> None:
-        """Read the rest of the export after its header line."""
-        self.run_csv(self.fh, 1, progress)
+        """Read the rest of the export after its header line.
+
+        The export is read in blocks of :data:`_BLOCK` characters cut after a line break. A block with no
+        quote character, no NUL, no carriage return outside ``"\\r\\n"`` and no line longer than the csv
+        module's field size limit is split into lines and fields with ``str.split``, which gives exactly
+        the rows the csv module would (:class:`_Block`); from the first block that is not like that, the
+        rest of the export goes through the csv module (:meth:`run_csv`)."""
+        fh = self.fh
+        if hasattr(fh, "_CHUNK_SIZE"):  # decode what is read a block at a time (CPython's TextIOWrapper)
+            fh._CHUNK_SIZE = _BLOCK  # type: ignore[attr-defined]
+        limit = csv.field_size_limit()
+        done = 1  # lines read so far: the header
+        data = ""  # read, not yet checked; it begins a line
+        while True:
+            more = fh.read(_BLOCK)
+            if not more:
+                break
+            data = data + more if data else more
+            cut = data.rfind("\n") + 1
+            block = data[:cut]
+            if not cut or '"' in block or "\x00" in block:
+                break
+            newline = "\n"
+            if "\r" in block:
+                newline = "\r\n"
+                texts = block.split(newline)
+                if block.count("\r") != len(texts) - 1:  # a carriage return alone
+                    break
+                if block.count("\n") != len(texts) - 1:  # both kinds of line break
+                    block = block.replace("\r\n", "\n")
+                    newline = "\n"
+                    texts = block.split(newline)
+            else:
+                texts = block.split(newline)
+            texts.pop()
+            if len(block) > limit and max(map(len, texts)) > limit:
+                break
+            data = data[cut:]
+            numbers: Sequence[int] = range(done + 1, done + 1 + len(texts))
+            done += len(texts)
+            text: str | None = block
+            if "" in texts:  # blank lines are not records
+                numbers = list(compress(numbers, texts))
+                texts = list(filter(None, texts))
+                text = None
+            if texts:
+                self.chunk(_Block(texts, text, block), numbers)
+            if progress is not None:
+                progress(done)
+        if data:  # the rest through the csv module, from a line start, its last line made whole
+            self.run_csv(chain(io.StringIO(data + fh.readline(), newline=""), fh), done, progress)
+        elif progress is not None:
+            progress(done)
         self.finish()
 
     def run_csv(self, source: Iterable[str], first: int, progress: Callable[[int], None] | None) -> None:
@@ -767,7 +1006,8 @@ class _Auditor:
                 break
 
     def finish(self) -> None:
+        self.tally()
         summary = self.summary
         summary.not_checked, summary.without_retention = self.status[1], self.status[2]
-        summary.years.update({y: n for y, n in self.years.items() if 0 <= y < _GOOD.stop})
+        summary.years.update({y: n for y, n in self.years.items() if 0 <= y < _YEAR_STOP})
         summary.labels = dict(self.labels)
