@@ -22,6 +22,7 @@ from ebys_support import audit
 from ebys_support.config import Config
 from ebys_support.errors import EbysError, UsageError
 from ebys_support.signing import cades, pades, xades
+from ebys_support.signing.batch import output_path
 from ebys_support.signing.errors import UnsupportedProfile
 from ebys_support.signing.profiles import PROFILE_NAMES, Profile, profiles_from_config
 from ebys_support.signing.signers import PKCS12Signer, Signer, TokenSigner
@@ -40,7 +41,13 @@ SIGN_REQUEST: dict[str, Any] = {
     "required": ["content"],
     "properties": {
         "content": {"type": "string", "contentEncoding": "base64", "description": "The document, base64."},
-        "filename": {"type": "string", "minLength": 1, "maxLength": 255},
+        "filename": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "description": "The document's file name; the result is named after it (karar.pdf → "
+            "karar.pdf.imz, karar.pdf.p7s, karar.pdf.xades.xml, or karar.pdf for PAdES).",
+        },
         "format": {"enum": ["cades", "pades", "xades"], "default": "cades"},
         "profile": {"enum": list(PROFILE_NAMES)},
         "detached": {"type": "boolean", "default": False},
@@ -199,7 +206,6 @@ def sign() -> Response:
         result = _sign_with(
             signer, lambda s: cades.sign(content, s, profile, detached=detached, tsa=tsa, trust=trust)
         )
-        suffix = ".p7s" if detached else ".imz"
     elif fmt == "pades":
         level = pades.level_for(profile, body.get("level"))
         lv = level
@@ -208,7 +214,6 @@ def sign() -> Response:
         )
         assert out is not None
         result = out
-        suffix = ".pdf"
     else:
         mode: xades.Mode = (
             "detached" if detached else ("enveloped" if body.get("enveloped") else "enveloping")
@@ -216,8 +221,8 @@ def sign() -> Response:
         result = _sign_with(
             signer, lambda s: xades.sign_xml(content, s, profile, mode=mode, tsa=tsa, uri=filename)
         )
-        suffix = ".xades.xml"
-    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    # Named as `ebys-support sign` names its outputs: karar.pdf → karar.pdf.imz, .p7s, .xades.xml.
+    out_name = output_path(filename, fmt, ".", detached=detached).name
     digest = hashlib.sha256(content).hexdigest()
     cert = signer.certificate
     cert_info = {
@@ -247,7 +252,7 @@ def sign() -> Response:
     return jsonify(
         {
             "signature": base64.b64encode(result).decode("ascii"),
-            "filename": stem + suffix,
+            "filename": out_name,
             "format": fmt,
             "profile": profile.name,
             "level": level,

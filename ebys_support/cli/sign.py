@@ -180,14 +180,25 @@ def _out_for(obj: CliContext, source: Path, out_dir: Path) -> Path:
 
 @click.group(cls=_SignGroup, invoke_without_command=False)
 def sign() -> None:
-    """Sign files (CAdES, PAdES, XAdES), or countersign, add a parallel signature, upgrade to ES-XL."""
+    """Sign files (CAdES, PAdES, XAdES), or countersign, add a parallel signature, upgrade to ES-XL.
+
+    \b
+    Outputs go into --out, named after the input's full file name:
+      yazi.pdf  -> yazi.pdf.imz         CAdES attached
+      yazi.pdf  -> yazi.pdf.p7s         CAdES detached (--detached)
+      rapor.xml -> rapor.xml.xades.xml  XAdES
+      yazi.pdf  -> yazi.pdf             PAdES (a signed copy; --out must be another folder)
+    A detached yazi.pdf.p7s next to yazi.pdf is paired by `ebys-support verify`.
+    """
 
 
 @sign.command("files", hidden=True)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="cades", show_default=True)
 @click.option("--profile", type=_PROFILE, default="P1", show_default=True)
-@click.option("--detached", is_flag=True, help="CAdES .p7s / XAdES detached instead of attached/enveloping.")
+@click.option(
+    "--detached", is_flag=True, help="CAdES NAME.p7s / XAdES detached instead of attached/enveloping."
+)
 @click.option("--enveloped", is_flag=True, help="XAdES: put the signature inside the XML document.")
 @click.option(
     "--level",
@@ -226,7 +237,10 @@ def files_cmd(
     out_dir: Path,
     **kw: Any,
 ) -> None:
-    """Sign FILE... into --out."""
+    """Sign FILE... into --out as NAME.imz, NAME.p7s, NAME.xades.xml or a signed copy NAME (PAdES).
+
+    NAME is the input's full file name (yazi.pdf -> yazi.pdf.imz); an output never overwrites an input.
+    """
     visible = None
     if visible_page is not None or visible_box or visible_name or visible_title or font:
         if fmt != "pades":

@@ -6,11 +6,13 @@ what                      output in the output folder
 CAdES attached            ``NAME.imz``
 CAdES detached            ``NAME.p7s``
 XAdES                     ``NAME.xades.xml``
-PAdES                     ``NAME.pdf`` (a signed copy)
+PAdES                     ``NAME`` (a signed copy)
 ========================  ======================================
 
-``NAME`` is the input's file name without its last suffix (``yazi.pdf`` → ``yazi``). An output that
-would land on an input is refused (``signing.output_is_input``).
+``NAME`` is the input's full file name, suffix included (``yazi.pdf`` → ``yazi.pdf.imz``), as Turkish
+e-imza tools name their files. A detached ``yazi.pdf.p7s`` is thus found by batch verification next to
+``yazi.pdf`` (``ebys_support.verification.batch`` pairs ``NAME.p7s``/``NAME.imz`` with ``NAME``). An
+output that would land on an input is refused (``signing.output_is_input``).
 """
 
 from __future__ import annotations
@@ -38,26 +40,27 @@ FORMATS: tuple[str, ...] = ("cades", "pades", "xades")
 
 
 def output_path(source: str | Path, fmt: str, out_dir: str | Path, *, detached: bool = False) -> Path:
-    """Where the signature of ``source`` goes.
+    """Where the signature of ``source`` goes: the input's full name plus the format's suffix.
 
     >>> output_path("/in/yazi.pdf", "cades", "/out")
-    PosixPath('/out/yazi.imz')
+    PosixPath('/out/yazi.pdf.imz')
     >>> output_path("/in/yazi.pdf", "cades", "/out", detached=True)
-    PosixPath('/out/yazi.p7s')
+    PosixPath('/out/yazi.pdf.p7s')
     >>> output_path("/in/rapor.xml", "xades", "/out")
-    PosixPath('/out/rapor.xades.xml')
+    PosixPath('/out/rapor.xml.xades.xml')
     >>> output_path("/in/yazi.pdf", "pades", "/out")
     PosixPath('/out/yazi.pdf')
+
+    :raises UsageError: ``signing.unsupported_format``.
     """
-    src = Path(source)
-    stem = src.stem or src.name
+    name = Path(source).name
     out = Path(out_dir)
     if fmt == "cades":
-        return out / f"{stem}.{'p7s' if detached else 'imz'}"
+        return out / f"{name}.{'p7s' if detached else 'imz'}"
     if fmt == "xades":
-        return out / f"{stem}.xades.xml"
+        return out / f"{name}.xades.xml"
     if fmt == "pades":
-        return out / f"{stem}.pdf"
+        return out / name
     raise UsageError("signing.unsupported_format", details={"format": fmt})
 
 

@@ -33,12 +33,12 @@ def test_sign_files_all_formats(cli: Cli, pki: Any, tmp_path: Path, openssl_veri
     r = cli(*base[:1], str(src / "yazi.txt"), *base[1:], "--format", "cades", stdin=pw + "\n")
     assert r.exit_code == 0, r.stderr
     assert "1 signed, 0 failed" in r.stdout
-    assert openssl_verify((out / "yazi.imz").read_bytes()).returncode == 0
+    assert openssl_verify((out / "yazi.txt.imz").read_bytes()).returncode == 0
     r = cli(
         "sign", str(src / "yazi.txt"), "--detached", "--pkcs12", p12, "--out", str(out), env={"EBYS_PIN": pw}
     )
     assert r.exit_code == 0, r.stderr
-    assert openssl_verify((out / "yazi.p7s").read_bytes(), b"Merhaba").returncode == 0
+    assert openssl_verify((out / "yazi.txt.p7s").read_bytes(), b"Merhaba").returncode == 0
     r = cli(
         "--lang",
         "tr",
@@ -75,7 +75,7 @@ def test_sign_files_all_formats(cli: Cli, pki: Any, tmp_path: Path, openssl_veri
         stdin=pw + "\n",
     )
     assert r.exit_code == 0, r.stderr
-    assert r.json()["signed"] == [{"input": str(src / "veri.xml"), "output": str(out / "veri.xades.xml")}]
+    assert r.json()["signed"] == [{"input": str(src / "veri.xml"), "output": str(out / "veri.xml.xades.xml")}]
     assert pw not in r.stdout + r.stderr
 
 
@@ -164,7 +164,7 @@ def test_token_signing(
         stdin=tok.user_pin + "\n",
     )
     assert r.exit_code == 0, r.stderr
-    assert openssl_verify((tmp_path / "o" / "a.imz").read_bytes()).returncode == 0
+    assert openssl_verify((tmp_path / "o" / "a.txt.imz").read_bytes()).returncode == 0
     r = cli(
         "sign",
         str(tmp_path / "a.txt"),
@@ -205,7 +205,7 @@ def test_countersign_parallel_upgrade(cli: Cli, pki: Any, tmp_path: Path, openss
         stdin=pw,
     )
     assert r.exit_code == 0, r.stderr
-    sig = one / "a.p7s"
+    sig = one / "a.txt.p7s"
     r = cli(
         "sign",
         "countersign",
@@ -218,7 +218,7 @@ def test_countersign_parallel_upgrade(cli: Cli, pki: Any, tmp_path: Path, openss
         stdin=ecpw,
     )
     assert r.exit_code == 0, r.stderr
-    assert openssl_verify((tmp_path / "2" / "a.p7s").read_bytes(), "içerik".encode()).returncode == 0
+    assert openssl_verify((tmp_path / "2" / "a.txt.p7s").read_bytes(), "içerik".encode()).returncode == 0
     r = cli(
         "sign",
         "add-parallel",
@@ -245,11 +245,11 @@ def test_countersign_parallel_upgrade(cli: Cli, pki: Any, tmp_path: Path, openss
         stdin=ecpw,
     )
     assert r.exit_code == 0, r.stderr
-    assert len(signer_infos((tmp_path / "3" / "a.p7s").read_bytes())) == 2
+    assert len(signer_infos((tmp_path / "3" / "a.txt.p7s").read_bytes())) == 2
     r = cli("sign", "upgrade", str(sig), "--to", "P4", "--out", str(tmp_path / "4"))
     assert r.exit_code == 1
     assert "grace" in r.stderr
-    assert not (tmp_path / "4" / "a.p7s").exists()
+    assert not (tmp_path / "4" / "a.txt.p7s").exists()
     r = cli("sign", "upgrade", str(sig), "--out", str(one))
     assert r.exit_code == 2  # would overwrite the input
 
@@ -369,11 +369,17 @@ def test_upgrade_pdf_inside_grace(cli: Cli, pki: Any, tmp_path: Path) -> None:
 
 
 def test_two_inputs_one_output(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text("1")
-    (tmp_path / "a.xml").write_text("<a/>")
-    r = cli("--json", "sign", str(tmp_path / "a.txt"), str(tmp_path / "a.xml"), "--out", str(tmp_path / "o"))
+    # Outputs keep the input's full name, so only two files of the same name (from two folders) collide.
+    for d in ("x", "y"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "a.txt").write_text(d)
+    args = ("--json", "sign", str(tmp_path / "x" / "a.txt"), str(tmp_path / "y" / "a.txt"))
+    r = cli(*args, "--out", str(tmp_path / "o"))
     assert r.exit_code == 2
-    assert r.json()["error"]["code"] == "signing.duplicate_output"
+    err = r.json()["error"]
+    assert err["code"] == "signing.duplicate_output"
+    assert err["details"]["path"] == str((tmp_path / "o" / "a.txt.imz").resolve())
+    assert not (tmp_path / "o").exists()
 
 
 # -- review: refusals before the PIN, explained refusals, summary names ---------------------------------
@@ -416,7 +422,7 @@ def test_parallel_and_countersign_checks_before_the_pin(cli: Cli, pki: Any, tmp_
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "1 signed, 0 failed (CAdES P1)." in r.stdout
-    sig = str(tmp_path / "1" / "a.p7s")
+    sig = str(tmp_path / "1" / "a.txt.p7s")
     out = str(tmp_path / "2")
     r = cli("--json", "sign", "add-parallel", sig, "--pkcs12", p12, "--out", out)
     assert r.json()["error"]["code"] == "signing.content_required"
@@ -446,7 +452,7 @@ def test_upgrade_of_p2_explains_why(cli: Cli, pki: Any, tmp_path: Path) -> None:
         "--pin-stdin", "--out", str(tmp_path / "1"), stdin=pw,
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    sig = str(tmp_path / "1" / "a.imz")
+    sig = str(tmp_path / "1" / "a.txt.imz")
     r = cli("--lang", "tr", "sign", "upgrade", sig, "--out", str(tmp_path / "2"))
     assert r.exit_code == 2
     assert "Bu bir P2 (kısa dönemli) imza" in r.stderr
@@ -476,7 +482,9 @@ def test_upgrade_of_an_attached_signature_over_a_pdf(cli: Cli, pki: Any, tmp_pat
         "--pin-stdin", "--out", str(tmp_path / "1"), stdin=pw,
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    r = cli("--json", "sign", "upgrade", str(tmp_path / "1" / "dilekce.imz"), "--out", str(tmp_path / "2"))
+    r = cli(
+        "--json", "sign", "upgrade", str(tmp_path / "1" / "dilekce.pdf.imz"), "--out", str(tmp_path / "2")
+    )
     assert r.exit_code == 1
     assert r.json()["error"]["code"] == "signing.grace_period_not_over"
 
@@ -496,7 +504,7 @@ def test_countersign_shows_the_policy(cli: Cli, pki: Any, tmp_path: Path) -> Non
     )
     assert r.exit_code == 0, r.stderr
     r = cli(
-        "--lang", "tr", "sign", "countersign", str(tmp_path / "1" / "a.imz"), "--profile", "P3",
+        "--lang", "tr", "sign", "countersign", str(tmp_path / "1" / "a.txt.imz"), "--profile", "P3",
         "--tsa", pki.tsa_url, "--pkcs12", p12, "--pin-stdin", "--out", str(tmp_path / "2"), stdin=pw,
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr

@@ -106,6 +106,11 @@ def test_weak_rsa_key_refused() -> None:
 
 def test_output_names_and_input_protection(pki: Any, p12: Any, tmp_path: Path) -> None:
     assert output_path("a/yazi.pdf", "pades", "o") == Path("o/yazi.pdf")
+    assert output_path("a/yazi.pdf", "cades", "o") == Path("o/yazi.pdf.imz")
+    assert output_path("a/yazi.pdf", "cades", "o", detached=True) == Path("o/yazi.pdf.p7s")
+    assert output_path("a/rapor.xml", "xades", "o") == Path("o/rapor.xml.xades.xml")
+    assert output_path("a/arsiv.tar.gz", "cades", "o") == Path("o/arsiv.tar.gz.imz")
+    assert output_path("a/README", "xades", "o") == Path("o/README.xades.xml")
     with pytest.raises(UsageError) as exc:
         output_path("a.txt", "cms", "o")
     assert exc.value.code == "signing.unsupported_format"
@@ -116,7 +121,7 @@ def test_output_names_and_input_protection(pki: Any, p12: Any, tmp_path: Path) -
         batch.sign(src)
     assert exc2.value.code == "signing.output_is_input"
     # Another input of the batch is protected too.
-    other = tmp_path / "b" / "yazi.imz"
+    other = tmp_path / "b" / "yazi.pdf.imz"
     other.parent.mkdir()
     other.write_bytes(b"keep")
     batch2 = FileSigner(p12("rsa"), BatchOptions(fmt="cades"), other.parent, inputs=[src, other])

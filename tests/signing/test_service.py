@@ -44,7 +44,7 @@ def test_sign_cades_and_audit(client: Any, api_key: Any, app: Any, openssl_verif
     )
     assert r.status_code == 200, r.json
     body = r.json
-    assert body["filename"] == "karar.imz"
+    assert body["filename"] == "karar.txt.imz"
     assert body["digest"] == {"algorithm": "sha256", "value": hashlib.sha256(content).hexdigest()}
     sig = base64.b64decode(body["signature"])
     assert openssl_verify(sig).returncode == 0
@@ -67,6 +67,7 @@ def test_sign_pades_and_xades(client: Any, api_key: Any) -> None:
     )
     assert r.status_code == 200, r.json
     assert r.json["level"] == "B-LT"
+    assert r.json["filename"] == "yazi.pdf"
     assert base64.b64decode(r.json["signature"]).startswith(b"%PDF")
     r = client.post(
         "/v1/signatures/sign",
@@ -80,7 +81,7 @@ def test_sign_pades_and_xades(client: Any, api_key: Any) -> None:
         headers=headers,
     )
     assert r.status_code == 200, r.json
-    assert r.json["filename"] == "a.xades.xml"
+    assert r.json["filename"] == "a.xml.xades.xml"
 
 
 def test_role_pin_and_signer_rules(client: Any, api_key: Any) -> None:

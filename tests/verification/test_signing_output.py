@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,58 @@ def test_xades_signature_wrapping_is_refused(pki: Any, p12: Any, online: Verifie
     evil.text = "başka içerik"
     report = online.verify(etree.tostring(tree))
     assert report.signatures[0].sub_indication == "FORMAT_FAILURE"
+
+
+def test_sign_detached_then_verify_the_folder(cli: Any, pki: Any, tmp_path: Path) -> None:
+    """``sign --detached`` names its output ``NAME.p7s`` after the input's full name, so a batch
+    ``verify --recursive`` over a folder holding the original pairs the two without ``--content``."""
+    src = tmp_path / "gelen"
+    src.mkdir()
+    (src / "yazi.pdf").write_bytes(h.minimal_pdf(1))
+    (src / "ek.txt").write_bytes(DATA)
+    s = pki.signer("rsa")
+    p12 = tmp_path / "imzaci.p12"
+    p12.write_bytes(s.p12.read_bytes() if isinstance(s.p12, Path) else s.p12)
+    out = tmp_path / "imzali"
+    inputs = [str(src / "yazi.pdf"), str(src / "ek.txt")]
+    r = cli(
+        "sign",
+        *inputs,
+        "--detached",
+        "--pkcs12",
+        str(p12),
+        "--pin-stdin",
+        "--out",
+        str(out),
+        stdin=s.p12_password,
+    )
+    assert r.exit_code == 0, r.stderr
+    r = cli(
+        "sign",
+        str(src / "yazi.pdf"),
+        "--pkcs12",
+        str(p12),
+        "--pin-stdin",
+        "--out",
+        str(out),
+        stdin=s.p12_password,
+    )
+    assert r.exit_code == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["ek.txt.p7s", "yazi.pdf.imz", "yazi.pdf.p7s"]
+    for name in ("yazi.pdf", "ek.txt"):
+        (out / name).write_bytes((src / name).read_bytes())  # the originals beside their signatures
+    jsonl = tmp_path / "sonuc.jsonl"
+    r = cli(
+        "verify", str(out), "--recursive", "--jobs", "1", "--jsonl", str(jsonl), "--trust", str(pki.trust_dir)
+    )
+    assert r.exit_code == 0, r.stdout + r.stderr
+    rows = {Path(x["file"]).name: x for x in map(json.loads, jsonl.read_text(encoding="utf-8").splitlines())}
+    assert sorted(rows) == ["ek.txt.p7s", "yazi.pdf.imz", "yazi.pdf.p7s"]  # the originals are content
+    assert {n: (x["format"], x["indication"]) for n, x in rows.items()} == {
+        "ek.txt.p7s": ("CAdES-detached", TOTAL_PASSED),
+        "yazi.pdf.imz": ("CAdES-attached", TOTAL_PASSED),
+        "yazi.pdf.p7s": ("CAdES-detached", TOTAL_PASSED),
+    }
+    # One file: the original beside the signature is found without --content, too.
+    r = cli("verify", str(out / "yazi.pdf.p7s"), "--trust", str(pki.trust_dir))
+    assert r.exit_code == 0, r.stdout + r.stderr
