@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ebys_support.errors import UsageError
 from ebys_support.kamusm import certimport, store
 from service._kamusm import (
     PAGING_PARAMS,
@@ -21,6 +20,7 @@ from service._kamusm import (
 )
 from service.auth import actor, require_role
 from service.state import get_state
+from service.validation import invalid_request
 
 bp = Blueprint("certificates", __name__)
 
@@ -106,7 +106,9 @@ OPENAPI: dict[str, Any] = {
 def list_certificates() -> Response:
     status = query_str("status")
     if status is not None and status not in ("active", "expired", "revoked", "suspended", "replaced"):
-        raise UsageError("request.invalid", details={"reason": "status: unknown value", "at": "status"})
+        raise invalid_request(
+            "not_allowed", "status", allowed="active, expired, revoked, suspended, replaced"
+        )
     page, per_page = paging()
     with get_state().session() as session:
         result = store.list_certificates(
@@ -126,7 +128,7 @@ def list_certificates() -> Response:
 def import_certificates() -> Response:
     data = request.get_data(cache=False)
     if not data:
-        raise UsageError("request.invalid", details={"reason": "empty body", "at": "(body)"})
+        raise invalid_request("empty_body")
     records, skipped, source = certimport.read_any(Path("request-body"), data)
     with get_state().session() as session:
         result = store.import_certificates(session, records, actor=actor(), source=source)

@@ -14,11 +14,11 @@ from typing import IO, Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.formparser import FormDataParser
 
-from ebys_support.errors import UsageError
 from ebys_support.eyp import check
 from service.auth import require_role
 from service.i18n import request_lang
 from service.state import get_state
+from service.validation import invalid_request
 
 bp = Blueprint("eyp", __name__, url_prefix="/v1/eyp")
 
@@ -246,13 +246,11 @@ def _package_bytes() -> bytes:
         )
         upload = files.get("package") or files.get("file")
         if upload is None:
-            raise UsageError(
-                "request.invalid", details={"reason": "multipart field 'package' is missing", "at": "package"}
-            )
+            raise invalid_request("missing_part", "package")
         return upload.read()
     data = request.get_data(cache=False)
     if not data:
-        raise UsageError("request.invalid", details={"reason": "empty body", "at": "(body)"})
+        raise invalid_request("empty_body")
     return data
 
 

@@ -28,7 +28,7 @@ from service._kamusm import (
 )
 from service.auth import actor, require_role
 from service.state import get_state
-from service.validation import json_body
+from service.validation import invalid_request, json_body
 
 bp = Blueprint("requests", __name__)
 
@@ -424,9 +424,7 @@ def list_attachments(id: int) -> Response:
 def post_attachment(id: int) -> tuple[Response, int]:
     upload = request.files.get("file")
     if upload is None:
-        raise UsageError(
-            "request.invalid", details={"reason": "multipart field 'file' is missing", "at": "file"}
-        )
+        raise invalid_request("missing_part", "file")
     kind = request.form.get("kind") or None
     content = upload.read()
     with get_state().session() as session:

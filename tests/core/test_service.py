@@ -95,3 +95,25 @@ def test_internal_error_is_json_without_details(app: Flask) -> None:
     assert r.status_code == 500
     assert r.json["error"]["code"] == "ebys.internal"
     assert "secret" not in r.get_data(as_text=True)
+
+
+def test_invalid_bodies_are_explained_in_the_request_language(
+    client: FlaskClient, api_key: Callable[..., dict[str, str]]
+) -> None:
+    headers = api_key("integration", lang="tr")
+    cases = [
+        ({}, "required", "codes alanı zorunlu"),
+        ({"codes": ["010"], "pin": "123456"}, "unknown_field", "bilinmeyen alan: pin"),
+        ({"codes": "010"}, "type", "liste beklenir"),
+        ({"codes": ["010"], "for_sayi": "evet"}, "type", "true ya da false beklenir"),
+    ]
+    for body, problem, text in cases:
+        r = client.post("/v1/sdp/validate", json=body, headers=headers)
+        assert r.status_code == 400, body
+        error = r.json["error"]
+        assert error["code"] == "request.invalid"
+        assert error["details"]["problem"] == problem
+        assert text in error["message"], error["message"]
+        assert "123456" not in r.get_data(as_text=True)
+    r = client.post("/v1/sdp/validate", json={"codes": 5}, headers=api_key("integration"))
+    assert "codes must be a list" in r.json["error"]["message"]
