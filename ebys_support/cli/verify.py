@@ -11,7 +11,7 @@ import click
 
 from ebys_support.cli._context import CliContext, pass_obj
 from ebys_support.errors import EXIT_INPUT, ConfigurationError, InputError, UsageError
-from ebys_support.verification.batch import BatchResult
+from ebys_support.verification.batch import BatchResult, content_beside
 from ebys_support.verification.revocation import bad_fetch_hosts
 
 __all__ = ["verify"]
@@ -162,10 +162,7 @@ def verify(
     if not batch:
         from ebys_support.verification import Verifier
 
-        paired: Path | None = None
-        if content is None and paths[0].suffix.lower() in (".p7s", ".imz"):
-            original = paths[0].with_suffix("")
-            paired = original if original.is_file() else None
+        paired = content_beside(paths[0]) if content is None else None
         report = Verifier(**kwargs).verify(paths[0], content=content, detached_content=paired, at=at)
         data = report.to_dict(obj.lang)
         data["file"] = str(paths[0])

@@ -1,9 +1,12 @@
 """Batch verification of an archive: file pairing, a process pool, resumable JSON-lines output.
 
-A detached signature ``NAME.p7s`` (or ``NAME.imz``) is checked against ``NAME`` beside it; a file that is
-the content of such a signature is not verified on its own. Every worker process keeps one
-:class:`~ebys_support.verification.Verifier`, so chains, revocation answers and time-stamp checks are
-computed once per process and reused for every file signed by the same people.
+A detached signature ``NAME.p7s`` (or ``NAME.imz``) is checked against ``NAME`` beside it, and so is
+``NAME.xades.xml`` when it is a detached XAdES (a reference of its signature points outside the document,
+read from the top of the file); a file that is the content of such a signature is not verified on its own.
+An enveloped or enveloping ``NAME.xades.xml`` is verified alone, and ``NAME`` beside it as a file of its
+own. Every worker process keeps one :class:`~ebys_support.verification.Verifier`, so chains, revocation
+answers and time-stamp checks are computed once per process and reused for every file signed by the same
+people.
 
 The caller (the CLI) iterates :func:`run_batch` and writes each result; :func:`completed_files` reads
 an earlier, interrupted output so those files are skipped.
@@ -21,10 +24,21 @@ from typing import Any
 
 from ebys_support.errors import EbysError, InputError, translate
 
-__all__ = ["collect", "completed_files", "run_batch", "summarize", "BatchResult", "DETACHED_SUFFIXES"]
+__all__ = [
+    "collect",
+    "completed_files",
+    "run_batch",
+    "summarize",
+    "BatchResult",
+    "DETACHED_SUFFIXES",
+    "XADES_SUFFIX",
+    "content_beside",
+]
 
 #: Suffixes of detached signature files whose content is the file without the suffix.
 DETACHED_SUFFIXES = (".p7s", ".imz")
+#: Suffix of XAdES files (``ebys-support sign --format xades``); paired only when the signature is detached.
+XADES_SUFFIX = ".xades.xml"
 
 _verifier: Any = None
 _lang = "en"
@@ -49,12 +63,11 @@ def collect(paths: Iterable[str | Path], *, recursive: bool = False) -> list[tup
     contents: set[Path] = set()
     pairs: list[tuple[Path, Path | None]] = []
     for f in files:
-        if f.suffix.lower() in DETACHED_SUFFIXES:
-            original = f.with_suffix("")
-            if original.is_file():
-                pairs.append((f, original))
-                contents.add(original)
-                continue
+        original = content_beside(f)
+        if original is not None:
+            pairs.append((f, original))
+            contents.add(original)
+            continue
         pairs.append((f, None))
     seen: set[Path] = set()
     out = []
@@ -66,6 +79,26 @@ def collect(paths: Iterable[str | Path], *, recursive: bool = False) -> list[tup
         seen.add(signed)
         out.append((signed, content))
     return out
+
+
+def content_beside(signed: Path) -> Path | None:
+    """The file beside ``signed`` that it signs as a detached signature, or ``None``.
+
+    ``NAME.p7s``/``NAME.imz`` go with ``NAME``; ``NAME.xades.xml`` goes with ``NAME`` only when its
+    signature is detached (:func:`~ebys_support.verification.xades.is_detached`), never by name alone.
+    """
+    name = signed.name
+    if name.lower().endswith(XADES_SUFFIX) and len(name) > len(XADES_SUFFIX):
+        original = signed.with_name(name[: -len(XADES_SUFFIX)])
+        if not original.is_file():
+            return None
+        from ebys_support.verification.xades import is_detached
+
+        return original if is_detached(signed) else None
+    if signed.suffix.lower() in DETACHED_SUFFIXES:
+        original = signed.with_suffix("")
+        return original if original.is_file() else None
+    return None
 
 
 def completed_files(out: Path) -> set[str]:

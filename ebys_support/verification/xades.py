@@ -13,6 +13,7 @@ import base64
 import binascii
 import copy
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import algos, cms
@@ -40,7 +41,7 @@ from ebys_support.verification._crypto import (
 from ebys_support.verification.profiles import profile_for_policy
 from ebys_support.verification.report import Report, SignatureReport
 
-__all__ = ["verify_xades", "parse_xml"]
+__all__ = ["verify_xades", "parse_xml", "is_detached"]
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -84,9 +85,17 @@ _C14N = {
 }
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 _XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
+_BASE64 = "http://www.w3.org/2000/09/xmldsig#base64"
 _SIGNED_PROPS_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+#: Options of every XML parser here: no entities, no network, no DTD, no huge trees.
+_PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+_PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 
 
 class _XmlError(Exception):
@@ -102,6 +111,39 @@ def parse_xml(data: bytes) -> Any:
         return etree.fromstring(data, _PARSER).getroottree()
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise InputError("verify.unreadable_xml", details={"reason": str(exc)[:200]}) from exc
+
+
+def _is_external(uri: str | None) -> bool:
+    """Whether a ds:Reference URI names data outside the document (the content of a detached signature)."""
+    return uri is not None and uri != "" and not uri.startswith("#")
+
+
+def is_detached(path: str | Path, *, chunk_size: int = 64 * 1024) -> bool:
+    """Whether the XML signature file at ``path`` is detached: a ds:Reference of its first signature
+    (countersignatures aside, as :func:`verify_xades` decides) points outside the document.
+
+    The file is read only up to the end of that signature's ds:SignedInfo, with the same safe parser
+    options as :func:`parse_xml`; a file that cannot be read or parsed that far is not detached.
+    """
+    parser = etree.XMLPullParser(events=("end",), tag=f"{{{DS}}}SignedInfo", **_PARSER_OPTIONS)
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(chunk_size):
+                parser.feed(chunk)
+                for _event, info in parser.read_events():
+                    sig = info.getparent()
+                    if sig is None or sig.tag != f"{{{DS}}}Signature" or _in_countersignature(sig):
+                        continue
+                    return any(_is_external(r.get("URI")) for r in info.findall("ds:Reference", NS))
+    except (OSError, etree.XMLSyntaxError, ValueError):
+        return False
+    return False
+
+
+def _in_countersignature(sig: Any) -> bool:
+    return any(
+        etree.QName(a).localname == "CounterSignature" for a in sig.iterancestors() if isinstance(a.tag, str)
+    )
 
 
 def _c14n(node: Any, algorithm: str | None, prefixes: list[str] | None = None) -> bytes:
@@ -213,6 +255,11 @@ def _reference_octets(
     if target is _AMBIGUOUS:
         raise _XmlError(f"reference {uri} names more than one element")
     node = target
+    if _BASE64 in algos_:
+        # Enveloping over non-XML data: the decoded text of the ds:Object is what was digested.
+        if algos_ != [_BASE64]:
+            raise _XmlError("unsupported transform chain with base64")
+        return _b64(str(node.xpath("string()")))
     if _ENVELOPED in algos_:
         node = copy.deepcopy(target)
         for inner in node.iter(f"{{{DS}}}Signature"):
@@ -580,15 +627,7 @@ def _verify_signature_element(
 def verify_xades(ctx: Context, data: bytes, content: bytes | None, name: str | None) -> Report:
     tree = parse_xml(data)
     root = tree.getroot()
-    sigs = [
-        s
-        for s in root.iter(f"{{{DS}}}Signature")
-        if not any(
-            etree.QName(a).localname == "CounterSignature"
-            for a in s.iterancestors()
-            if isinstance(a.tag, str)
-        )
-    ]
+    sigs = [s for s in root.iter(f"{{{DS}}}Signature") if not _in_countersignature(s)]
     if not sigs:
         raise InputError("verify.not_signed", details={"reason": "no ds:Signature element"})
     ids = _ids(tree)
@@ -597,7 +636,7 @@ def verify_xades(ctx: Context, data: bytes, content: bytes | None, name: str | N
     uris = [r.get("URI") for r in first_refs]
     if root.tag == f"{{{DS}}}Signature":
         fmt = "XAdES-enveloping"
-    if any(u and not u.startswith("#") for u in uris):
+    if any(_is_external(u) for u in uris):
         fmt = "XAdES-detached"
     report = Report(file=name, format=fmt)
     if content is None:

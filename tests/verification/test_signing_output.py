@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,22 @@ def test_xades_modes(pki: Any, p12: Any, online: Verifier, tmp_path: Path, mode:
     assert report.format == f"XAdES-{mode}"
     assert report.indication == TOTAL_PASSED, report.to_json()
     assert report.signatures[0].profile == profile
+
+
+def test_xades_enveloping_binary(pki: Any, p12: Any, online: Verifier) -> None:
+    """Non-XML content is enveloped base64-encoded (base64 transform); the decoded octets are checked."""
+    pdf = h.minimal_pdf(1)
+    signed = sign_xml(pdf, p12("rsa"), "P1", mode="enveloping")
+    report = online.verify(signed)
+    assert (report.format, report.indication) == ("XAdES-enveloping", TOTAL_PASSED), report.to_json()
+    encoded = base64.b64encode(pdf)
+    tampered = signed.replace(encoded[:40], base64.b64encode(b"X" * 30), 1)
+    assert tampered != signed
+    report = online.verify(tampered)
+    assert (report.signatures[0].indication, report.signatures[0].sub_indication) == (
+        "TOTAL_FAILED",
+        "HASH_FAILURE",
+    )
 
 
 def test_xades_tampered(pki: Any, p12: Any, online: Verifier) -> None:
@@ -171,3 +188,52 @@ def test_sign_detached_then_verify_the_folder(cli: Any, pki: Any, tmp_path: Path
     # One file: the original beside the signature is found without --content, too.
     r = cli("verify", str(out / "yazi.pdf.p7s"), "--trust", str(pki.trust_dir))
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_sign_xades_then_verify_the_folder(cli: Any, pki: Any, tmp_path: Path) -> None:
+    """``sign --format xades`` names its output ``NAME.xades.xml``: a batch pairs a detached one with
+    ``NAME`` beside it, while an enveloping or enveloped one is verified alone and ``NAME`` on its own."""
+    src = tmp_path / "gelen"
+    src.mkdir()
+    (src / "ek.txt").write_bytes(b"Ek belgeler ektedir.\n")
+    (src / "yazi.pdf").write_bytes(h.minimal_pdf(1))
+    (src / "rapor.xml").write_bytes(DATA)
+    s = pki.signer("rsa")
+    p12 = tmp_path / "imzaci.p12"
+    p12.write_bytes(s.p12.read_bytes() if isinstance(s.p12, Path) else s.p12)
+    out = tmp_path / "imzali"
+    sign = ("sign", "--format", "xades", "--pkcs12", str(p12), "--pin-stdin", "--out", str(out))
+    for name, extra in (("ek.txt", ["--detached"]), ("yazi.pdf", []), ("rapor.xml", ["--enveloped"])):
+        r = cli(*sign, *extra, str(src / name), stdin=s.p12_password)
+        assert r.exit_code == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ek.txt.xades.xml",
+        "rapor.xml.xades.xml",
+        "yazi.pdf.xades.xml",
+    ]
+    for name in ("ek.txt", "yazi.pdf", "rapor.xml"):
+        (out / name).write_bytes((src / name).read_bytes())  # the originals beside their signatures
+    jsonl = tmp_path / "sonuc.jsonl"
+    r = cli(
+        "verify", str(out), "--recursive", "--jobs", "1", "--jsonl", str(jsonl), "--trust", str(pki.trust_dir)
+    )
+    rows = {Path(x["file"]).name: x for x in map(json.loads, jsonl.read_text(encoding="utf-8").splitlines())}
+    # ek.txt is the content of the detached signature; rapor.xml and yazi.pdf are files of their own.
+    assert sorted(rows) == [
+        "ek.txt.xades.xml",
+        "rapor.xml",
+        "rapor.xml.xades.xml",
+        "yazi.pdf",
+        "yazi.pdf.xades.xml",
+    ]
+    assert {n: (x["format"], x["indication"]) for n, x in rows.items() if "error" not in x} == {
+        "ek.txt.xades.xml": ("XAdES-detached", TOTAL_PASSED),  # found its content: paired
+        "rapor.xml.xades.xml": ("XAdES-enveloped", TOTAL_PASSED),
+        "yazi.pdf.xades.xml": ("XAdES-enveloping", TOTAL_PASSED),
+    }
+    assert rows["rapor.xml"]["error"]["code"] == rows["yazi.pdf"]["error"]["code"] == "verify.not_signed"
+    assert r.exit_code == 4, r.stdout + r.stderr
+    # One file: the original beside a detached XAdES is found without --content, too.
+    r = cli("--json", "verify", str(out / "ek.txt.xades.xml"), "--trust", str(pki.trust_dir))
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["format"] == "XAdES-detached"
