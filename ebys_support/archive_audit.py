@@ -218,10 +218,17 @@ class _Writer:
         return text
 
     def render_due_lines(
-        self, lines: list[int], bodies: Iterable[str], codes: list[int], shapes: list[_Shape]
+        self,
+        lines: list[int],
+        bodies: Iterable[str],
+        codes: list[int],
+        shapes: list[_Shape],
+        others: list[tuple[int, str]],
     ) -> list[str]:
         """CSV due rows from their fields already joined by commas, none of which needs quoting, and their
-        row codes (:meth:`_Auditor.chunk`): the text after the fields is rendered once per code."""
+        row codes (:meth:`_Auditor.chunk`), merged in line order with ``others`` (``(line, text)`` rows in
+        line order): the text after the fields is rendered once per code, and each run of due rows between
+        two other rows by one format operation."""
         suffixes = self.suffixes
         found = list(map(suffixes.get, codes))
         if None in found:
@@ -232,7 +239,18 @@ class _Writer:
                 shape = shapes[index]
                 suffixes[code] = f",,,{end}," + self.tail((shape[3], shape[4]))
             found = list(map(suffixes.__getitem__, codes))
-        return list(map("due,%d,%s%s".__mod__, zip(lines, bodies, found, strict=False)))
+        values = tuple(chain.from_iterable(zip(lines, bodies, found, strict=False)))
+        texts: list[str] = []
+        at = 0
+        for line, text in others:
+            cut = bisect_right(lines, line, at)
+            if cut > at:
+                texts.append("due,%d,%s%s" * (cut - at) % values[3 * at : 3 * cut])
+            texts.append(text)
+            at = cut
+        if at < len(lines):
+            texts.append("due,%d,%s%s" * (len(lines) - at) % values[3 * at :])
+        return texts
 
     def emit(self, texts: list[str]) -> None:
         """Write rendered rows."""
@@ -832,11 +850,17 @@ class _Auditor:
         # is its end year * _SHAPES + its shape: rows whose code is below as_of's year * _SHAPES are due.
         # The others, and rows with both a Sayı and an SDP code, go to one().
         digits = list(map(sub, map(len, sayis), map(len, keys)))
-        if 0 in digits or max(digits) > 12:
+        outside = set(digits).difference(_RECORD_PENALTY)  # length differences of rows for one()
+        if len(outside) > 4:
             penalties = map(_RECORD_PENALTY.get, digits, repeat(_BAD_RECORD))
             row_codes = list(map(add, map(add, years, adds), penalties))
         else:
             row_codes = list(map(add, years, adds))
+            for value in outside:  # few rows: found with list.index
+                at = -1
+                for _ in range(digits.count(value)):
+                    at = digits.index(value, at + 1)
+                    row_codes[at] += _BAD_RECORD
         if len(codes) - codes.count("") != code_only:  # some row has a Sayı and an SDP code
             mixed = map(min, map(len, sayis), map(len, codes))
             row_codes = list(map(add, row_codes, map(mul, mixed, repeat(_BAD_RECORD))))
@@ -887,7 +911,8 @@ class _Auditor:
             due_rows: Iterable[Any] = compress(source, due)
             if block is not None and self.plain_layout and self.writer.kind == "csv":
                 # the lines themselves: no quote, no line break, a comma between fields and none in one
-                texts = self.writer.render_due_lines(due_lines, due_rows, due_codes, self.shapes)
+                texts = self.writer.render_due_lines(due_lines, due_rows, due_codes, self.shapes, pending)
+                pending = []  # merged
             else:
                 if block is not None:
                     due_rows = map(str.split, due_rows, repeat(","))
@@ -917,7 +942,7 @@ class _Auditor:
         """Read the rest of the export after its header line.
 
         The export is read in blocks of :data:`_BLOCK` characters cut after a line break. A block with no
-        quote character, no NUL, no carriage return outside ``"\\r\\n"`` and no line longer than the csv
+        quote character, no carriage return outside ``"\\r\\n"`` and no line longer than the csv
         module's field size limit is split into lines and fields with ``str.split``, which gives exactly
         the rows the csv module would (:class:`_Block`); from the first block that is not like that, the
         rest of the export goes through the csv module (:meth:`run_csv`)."""
@@ -934,15 +959,16 @@ class _Auditor:
             data = data + more if data else more
             cut = data.rfind("\n") + 1
             block = data[:cut]
-            if not cut or '"' in block or "\x00" in block:
+            if not cut or '"' in block:  # NUL is an ordinary character to the csv module (Python 3.11+)
                 break
             newline = "\n"
             if "\r" in block:
                 newline = "\r\n"
                 texts = block.split(newline)
-                if block.count("\r") != len(texts) - 1:  # a carriage return alone
+                rest = "".join(texts)  # the block without its "\r\n" (searched faster than counted)
+                if "\r" in rest:  # a carriage return alone
                     break
-                if block.count("\n") != len(texts) - 1:  # both kinds of line break
+                if "\n" in rest:  # both kinds of line break
                     block = block.replace("\r\n", "\n")
                     newline = "\n"
                     texts = block.split(newline)

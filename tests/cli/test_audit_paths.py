@@ -125,3 +125,27 @@ def test_audit_block_path_with_other_columns(tmp_path: Path, monkeypatch: pytest
     _compare(tmp_path, monkeypatch, body.encode("utf-8"), columns=columns + ",unit=Not")
     body = "\n".join(["Belge Id,Belge No,Tarih", *(f"{i},E-23444165-105-{i},2015-03-01" for i in range(50))])
     _compare(tmp_path, monkeypatch, body.encode("utf-8"), columns="id=Belge Id,sayi=Belge No,date=Tarih")
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_audit_block_path_record_numbers_text_and_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: bytes
+) -> None:
+    # record numbers of 0-19 digits (more than a few lengths outside 1-12 in a block, and a few), Turkish
+    # text, NUL, a BOM, invalid UTF-8 (also cut before a line break)
+    many = [f"{i},E-23444165-105-{'7' * (i % 20)},,2015-01-0{1 + i % 9},Birim {i}" for i in range(60)]
+    few = [f"{i},E-23444165-105-{'7' * (i % 14)},,2015-01-01," for i in range(100, 114)]
+    text = [
+        "200,E-23444165-105-1,,2015-01-01,Yazı İşleri Müdürlüğü: ğüşıöç ĞÜŞİÖÇ",
+        "201,,105,01.01.2015,Fen İşleri\x00",
+        "202,E-23444165-105-2\x00,,2015-01-01,",
+        "203,E-23444165-105-3,,2015-01-01,Çağrı \x00 Merkezi",
+    ]
+    rows = [line.encode("utf-8") for line in [*many, *few, *text, *LINES]]
+    rows += [
+        b"300,E-23444165-105-4,,2015-01-01,k\xf6t\xfc",
+        b"301,,105,2015-01-01,\xe2\x82",
+        b"302,\xff,,2015-01-01,",
+    ]
+    body = b"\xef\xbb\xbf" + newline.join([HEADER.encode(), *rows * 2]) + newline
+    _compare(tmp_path, monkeypatch, body)
