@@ -93,21 +93,10 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ebys-bench-sign-"))
-    from tests.fixtures.softhsm import SoftHSM, find_softhsm_module, write_softhsm_conf
+    from benchmarks._token import provision_token
 
-    conf = write_softhsm_conf(work / "softhsm")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    module = find_softhsm_module()
-    if module is None:
-        raise SystemExit("SoftHSM2 is not installed (apt-get install softhsm2)")
-
-    from tests.fixtures.pki import serve_pki
-
-    with serve_pki(work / "pki", work / "keys") as pki:
-        hsm = SoftHSM(module, conf)
-        hsm.create_token(LABEL, user_pin=PIN)
-        hsm.import_signer(LABEL, pki.signer("rsa"), key_id=b"\x01", user_pin=PIN)
-        ca_certs = [pki.ca, pki.root]
+    module, pki = provision_token(work, LABEL, PIN)
+    ca_certs = [pki.ca, pki.root]
 
     import pkcs11
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

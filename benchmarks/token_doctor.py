@@ -49,22 +49,10 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ebys-bench-token-"))
-    from tests.fixtures.softhsm import SoftHSM, find_softhsm_module, write_softhsm_conf
+    from benchmarks._token import provision_token
 
-    conf = write_softhsm_conf(work / "softhsm")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    module = find_softhsm_module()
-    if module is None:
-        raise SystemExit("SoftHSM2 is not installed (apt-get install softhsm2)")
-
-    from tests.fixtures.pki import serve_pki
-
-    with serve_pki(work / "pki", work / "keys") as pki:
-        signer = pki.signer("rsa")
-        trust = [str(pki.root_pem), str(pki.ca_pem)]
-        hsm = SoftHSM(module, conf)
-        hsm.create_token(LABEL, user_pin=PIN)
-        hsm.import_signer(LABEL, signer, key_id=b"\x01", user_pin=PIN)
+    module, pki = provision_token(work, LABEL, PIN)
+    trust = [str(pki.root_pem), str(pki.ca_pem)]
 
     import pkcs11
 
