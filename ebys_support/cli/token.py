@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -200,10 +199,9 @@ def diagnose_cmd(
     if pin_stdin or ask_pin:
 
         def pin() -> str | None:
-            # Called by the doctor only when the card's flags allow a login. On a terminal,
-            # --pin-stdin reads the line without echo, so the PIN never appears on the screen.
-            typed = pin_stdin and sys.stdin.isatty()
-            return read_pin(obj, pin_stdin=pin_stdin and not typed, ask=ask_pin or typed)
+            # Called by the doctor only when the card's flags allow a login. read_pin reads
+            # --pin-stdin without echo when it is a terminal; EBYS_PIN is never consulted here.
+            return read_pin(obj, pin_stdin=pin_stdin, ask=ask_pin)
 
     trust_paths: list[Any] = [str(p) for p in trust] + [str(cfg.resolve(p)) for p in cfg.tokens.trust]
     result = diagnose(
